@@ -1,0 +1,57 @@
+"""demandrisk: rate suppliers for exposure to trafficking and forced labour.
+
+One entry point, :func:`score`, turns a supplier table into scores from 0 to
+100, bands, per-indicator contributions that add up to the score, reason
+codes and an explanation sentence per supplier.
+
+Examples
+--------
+>>> import demandrisk
+>>> from demandrisk._paths import data_dir
+>>> result = demandrisk.score(data_dir() / "examples" / "suppliers.csv")
+>>> sorted(result.band_counts().index)
+['high', 'low', 'medium', 'severe']
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .config import ModelConfig, load_config
+from .errors import (
+    ConfigError,
+    DemandRiskError,
+    InputDataError,
+    OutputError,
+    ReferenceDataError,
+    ValidationError,
+)
+from .reference import ReferenceData, load_reference
+from .result import ScoreResult
+from .schema import read_suppliers
+from .scoring import score
+from .validation import ValidationReport, validate
+
+try:
+    __version__ = version("demandrisk")
+except PackageNotFoundError:  # running from a source tree without install
+    __version__ = "0+unknown"
+
+__all__ = [
+    "ConfigError",
+    "DemandRiskError",
+    "InputDataError",
+    "ModelConfig",
+    "OutputError",
+    "ReferenceData",
+    "ReferenceDataError",
+    "ScoreResult",
+    "ValidationError",
+    "ValidationReport",
+    "__version__",
+    "load_config",
+    "load_reference",
+    "read_suppliers",
+    "score",
+    "validate",
+]

@@ -1,0 +1,173 @@
+"""The bundled reference tables: loading, checking and code resolution.
+
+Tables (see ``data/README.md`` for provenance): ``sectors.csv`` (poor-work
+profile per ISIC Rev.4 sector), ``countries.csv`` (country context),
+``goods.csv`` (the US DOL 2022 list of goods produced with child or forced
+labour), ``isic4.csv`` (the ISIC Rev.4 structure) and ``sources.csv``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from ._paths import data_dir
+from .errors import ReferenceDataError
+
+__all__ = ["ReferenceData", "load_reference"]
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sectors": ("isic_code", "level", "parent", "name"),
+    "countries": ("iso3", "iso2", "numeric", "name"),
+    "goods": ("good", "country_iso3", "child_labor", "forced_labor", "isic_code"),
+    "isic4": ("code", "level", "section", "title"),
+    "sources": ("id", "title", "publisher", "year", "url", "licence"),
+}
+SECTOR_INDICATORS = ("informality", "margin", "low_pay", "migrant_ratio")
+
+
+def _read_table(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / f"{name}.csv"
+    try:
+        # Codes such as ISIC "01" and ISO numeric "004" must stay strings.
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise ReferenceDataError(f"Reference table missing: {path}") from None
+    missing = [c for c in REQUIRED_COLUMNS[name] if c not in frame.columns]
+    if missing:
+        raise ReferenceDataError(
+            f"{path}: expected columns {list(REQUIRED_COLUMNS[name])}, "
+            f"missing {missing}"
+        )
+    return frame
+
+
+def _numeric_columns(
+    frame: pd.DataFrame, path: Path, columns: list[str]
+) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in columns:
+        text = frame[column].str.strip()
+        values = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = values.isna() & (text != "")
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0]) + 2
+            raise ReferenceDataError(
+                f"{path}, row {row}, column {column}: expected a number or blank, "
+                f"got {text[bad].iloc[0]!r}"
+            )
+        frame[column] = values.astype("float64")
+    return frame
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """The bundled tables, indexed for fast look-up.
+
+    Attributes
+    ----------
+    sectors : DataFrame indexed by ``isic_code``; indicator columns are floats.
+    countries : DataFrame indexed by ``iso3``.
+    goods : DataFrame, one row per good x country.
+    isic4 : DataFrame, the ISIC Rev.4 structure.
+    sources : DataFrame indexed by ``id``.
+    folder : the folder the tables were read from.
+    fingerprints : SHA-256 of each table file (for run manifests).
+    """
+
+    sectors: pd.DataFrame
+    countries: pd.DataFrame
+    goods: pd.DataFrame
+    isic4: pd.DataFrame
+    sources: pd.DataFrame
+    folder: Path
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def source_title(self, source_id: str) -> str:
+        """Return a short citation for a source id (the id itself if unknown)."""
+        if source_id in self.sources.index:
+            row = self.sources.loc[source_id]
+            return f"{row['publisher']}, {row['title']} ({row['year']})"
+        return source_id
+
+    def goods_listing(self) -> pd.Series:
+        """Return the listing value per ``(good casefolded, iso3)``.
+
+        1.0 where the good is listed with forced labour in that country, 0.5
+        where it is listed for child labour only.
+        """
+        goods = self.goods
+        forced = goods["forced_labor"].str.lower().eq("true")
+        child = goods["child_labor"].str.lower().eq("true")
+        value = forced.astype(float).where(forced, child.astype(float) * 0.5)
+        key = pd.MultiIndex.from_arrays(
+            [goods["good"].str.strip().str.casefold(), goods["country_iso3"]],
+            names=["good", "iso3"],
+        )
+        listing = pd.Series(value.to_numpy(), index=key)
+        return listing.groupby(level=[0, 1]).max()
+
+
+@cache
+def _load_cached(folder: str) -> ReferenceData:
+    path = Path(folder)
+    tables = {name: _read_table(path, name) for name in REQUIRED_COLUMNS}
+    sector_numeric = [c for c in SECTOR_INDICATORS if c in tables["sectors"].columns]
+    sectors = _numeric_columns(tables["sectors"], path / "sectors.csv", sector_numeric)
+    country_numeric = [
+        c
+        for c in (
+            "informality",
+            "enforcement_gap",
+            "dol_goods_listed",
+            "dol_goods_forced_labour",
+        )
+        if c in tables["countries"].columns
+    ]
+    countries = _numeric_columns(
+        tables["countries"], path / "countries.csv", country_numeric
+    )
+    for name, frame, key in (
+        ("sectors", sectors, "isic_code"),
+        ("countries", countries, "iso3"),
+    ):
+        dupes = frame[key][frame[key].duplicated()].tolist()
+        if dupes:
+            raise ReferenceDataError(
+                f"{path / (name + '.csv')}: duplicated {key} {dupes[:5]}"
+            )
+    fingerprints = {
+        f"{name}.csv": hashlib.sha256((path / f"{name}.csv").read_bytes()).hexdigest()
+        for name in REQUIRED_COLUMNS
+    }
+    return ReferenceData(
+        sectors=sectors.set_index("isic_code", drop=False),
+        countries=countries.set_index("iso3", drop=False),
+        goods=tables["goods"],
+        isic4=tables["isic4"],
+        sources=tables["sources"].set_index("id", drop=False),
+        folder=path,
+        fingerprints=fingerprints,
+    )
+
+
+def load_reference(folder: str | Path | None = None) -> ReferenceData:
+    """Load the reference tables (cached per folder).
+
+    Parameters
+    ----------
+    folder : str or Path, optional
+        A folder with the five tables; defaults to the bundled data.
+
+    Examples
+    --------
+    >>> reference = load_reference()
+    >>> "C14" in reference.sectors.index
+    True
+    """
+    resolved = Path(folder) if folder is not None else data_dir()
+    return _load_cached(str(resolved.resolve()))

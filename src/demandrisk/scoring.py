@@ -1,0 +1,263 @@
+"""Score suppliers: features -> normalise -> weight -> score, floors and bands.
+
+Everything here is vectorised over suppliers: the only Python loops run over
+indicators, groups and red flags, which a config holds a handful of.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import aggregate, weight_matrix
+from .config import ModelConfig, load_config
+from .explain import explanation_sentences, reason_codes
+from .features import FALLBACK_SOURCE, Features, build_features
+from .normalise import fit_bounds, normalise
+from .reference import ReferenceData, load_reference
+from .result import ScoreResult
+from .schema import ISSUE_COLUMNS, prepare_suppliers, read_suppliers
+
+__all__ = ["assign_bands", "score"]
+
+
+def assign_bands(config: ModelConfig, scores: np.ndarray) -> np.ndarray:
+    """Return the band name of each score (``""`` where the score is NaN).
+
+    Examples
+    --------
+    >>> from demandrisk.config import load_config
+    >>> assign_bands(load_config(), np.array([0.0, 30.0, 50.0, 99.0])).tolist()
+    ['low', 'medium', 'high', 'severe']
+    """
+    bands = config.bands
+    return np.select(
+        [
+            np.isnan(scores),
+            scores >= bands.severe,
+            scores >= bands.high,
+            scores >= bands.medium,
+        ],
+        ["", "severe", "high", "medium"],
+        default="low",
+    ).astype(object)
+
+
+def _apply_missing_policy(
+    config: ModelConfig, features: Features
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Fill or drop missing values; return raw, basis, source and availability."""
+    raw = features.raw.copy()
+    basis = features.basis.copy()
+    source = features.source.copy()
+    available = np.ones(raw.shape, dtype=bool)
+    for j, (code, indicator) in enumerate(config.indicators.items()):
+        missing = np.isnan(raw[code].to_numpy())
+        if not missing.any():
+            continue
+        if config.missing == "prior" and indicator.fallback is not None:
+            raw.loc[missing, code] = indicator.fallback
+            basis.loc[missing, code] = "imputed"
+            if FALLBACK_SOURCE not in source[code].cat.categories:
+                source[code] = source[code].cat.add_categories([FALLBACK_SOURCE])
+            source.loc[missing, code] = FALLBACK_SOURCE
+        elif config.missing == "pessimistic":
+            basis.loc[missing, code] = "imputed"
+        else:
+            available[:, j] = ~missing
+    return raw, basis, source, available
+
+
+def _normalised(
+    config: ModelConfig,
+    raw: pd.DataFrame,
+    basis: pd.DataFrame,
+    fitted: dict[str, Any] | None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    z = np.empty(raw.shape)
+    bounds_used: dict[str, Any] = {}
+    for j, (code, indicator) in enumerate(config.indicators.items()):
+        values = raw[code].to_numpy()
+        if fitted and code in fitted:
+            bounds = fitted[code]
+        else:
+            observed = np.where(basis[code].to_numpy() == "imputed", np.nan, values)
+            bounds = fit_bounds(indicator, observed)
+        bounds_used[code] = bounds
+        z[:, j] = normalise(indicator, values, bounds)
+        if config.missing == "pessimistic":
+            z[np.isnan(values), j] = 1.0  # unknown counts as the worst case
+    return z, bounds_used
+
+
+def _floors(
+    config: ModelConfig, raw: pd.DataFrame, basis: pd.DataFrame, base: np.ndarray
+) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """Return the floor contribution and which flags fired (reason, mask)."""
+    lifted = np.full(base.shape, -np.inf)
+    fired: list[tuple[str, np.ndarray]] = []
+    for flag in config.red_flags.values():
+        values = raw[flag.indicator].to_numpy()
+        on_basis = basis[flag.indicator].isin(flag.basis).to_numpy()
+        mask = on_basis & (np.nan_to_num(values, nan=-np.inf) >= flag.at_least)
+        if mask.any():
+            lifted = np.where(
+                mask, np.maximum(lifted, config.bands.lower_bound(flag.floor)), lifted
+            )
+        fired.append((flag.reason, mask))
+    final = np.where(np.isnan(base), base, np.maximum(base, lifted))
+    return final - np.where(np.isnan(base), 0.0, base), fired
+
+
+def score(
+    suppliers: pd.DataFrame | str | Path,
+    config: ModelConfig | str | Path | dict[str, Any] | None = None,
+    *,
+    reference: ReferenceData | str | Path | None = None,
+    fitted: dict[str, Any] | None = None,
+) -> ScoreResult:
+    """Score every supplier and explain each score.
+
+    Parameters
+    ----------
+    suppliers : DataFrame or path
+        Supplier rows with at least ``supplier_id``, ``country`` and ``sector``;
+        a path is read as CSV (or Excel / Parquet by extension).
+    config : ModelConfig, path, mapping or None
+        The model; ``None`` uses the default shipped with demandrisk.
+    reference : ReferenceData or folder, optional
+        Reference tables; defaults to the bundled ones.
+    fitted : dict, optional
+        Normalisation bounds from an earlier result (``result.fitted``), so a
+        fitted method (``minmax``...) is applied exactly as before.
+
+    Returns
+    -------
+    ScoreResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"supplier_id": ["S1", "S2"], "country": ["BGD", "DEU"],
+    ...                       "sector": ["C14", "J"]})
+    >>> result = score(frame)
+    >>> result.scores["risk_band"].tolist()
+    ['high', 'medium']
+    >>> contributions = result.scores.filter(like="contrib_").sum(axis=1)
+    >>> bool(np.allclose(contributions, result.scores["risk_score"], atol=1e-9))
+    True
+    """
+    config = load_config(config)
+    reference = (
+        reference if isinstance(reference, ReferenceData) else load_reference(reference)
+    )
+    if isinstance(suppliers, pd.DataFrame):
+        frame, origin = suppliers, "<DataFrame>"
+    else:
+        frame, origin = read_suppliers(suppliers), str(suppliers)
+    extra = tuple(
+        ref.field
+        for ind in config.indicators.values()
+        for ref in ind.sources
+        if ref.table == "supplier"
+    )
+    prepared = prepare_suppliers(frame, reference, origin, extra_numeric=extra)
+    features = build_features(prepared, config, reference)
+    raw, basis, source, available = _apply_missing_policy(config, features)
+    z, bounds = _normalised(config, raw, basis, fitted)
+    weights = weight_matrix(config, available)
+    contributions = aggregate(config, z, weights)
+    has_weight = weights.sum(axis=1) > 0
+    base = np.where(has_weight, contributions.sum(axis=1), np.nan)
+    floor, fired = _floors(config, raw, basis, base)
+    risk = base + floor
+    bands = assign_bands(config, risk)
+    codes = config.indicator_codes
+    supplier_basis = (basis.to_numpy() == "supplier").astype(float)
+    coverage = np.where(has_weight, (weights * supplier_basis).sum(axis=1), np.nan)
+    normalised = pd.DataFrame(np.where(weights > 0, z, np.nan), columns=codes)
+    result_parts = {
+        "raw": raw,
+        "normalised": normalised,
+        "weights": pd.DataFrame(weights, columns=codes),
+        "contributions": pd.DataFrame(contributions, columns=codes),
+        "basis": basis,
+        "source": source,
+        "display": features.display,
+    }
+    reasons = reason_codes(config, contributions, fired)
+    sentences = explanation_sentences(
+        config,
+        reference,
+        risk,
+        bands,
+        coverage,
+        contributions,
+        raw,
+        basis,
+        source,
+        features.display,
+        fired,
+    )
+    ours: dict[str, Any] = {
+        "sector_resolved": prepared.sector.codes,
+        "sector_match": prepared.sector.match,
+        "country_resolved": prepared.country.codes,
+        "risk_score": risk,
+        "risk_band": bands,
+        "coverage": coverage,
+    }
+    for j, code in enumerate(codes):
+        ours[f"contrib_{code}"] = contributions[:, j]
+    ours["contrib_floor"] = floor
+    for code in codes:
+        ours[f"basis_{code}"] = basis[code].astype(object)
+    ours["reason_codes"] = reasons
+    ours["explanation"] = sentences
+    output, clash_issues = _assemble(prepared.frame, ours)
+    issues = prepared.issues
+    if len(clash_issues):
+        issues = pd.concat([clash_issues, issues], ignore_index=True)
+    return ScoreResult(
+        scores=output,
+        issues=issues,
+        config=config,
+        reference=reference,
+        fitted=bounds,
+        origin=origin,
+        **result_parts,
+    )
+
+
+def _assemble(
+    frame: pd.DataFrame, ours: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Put our columns beside the input's untouched columns."""
+    clashes = [c for c in ours if c in frame.columns]
+    renamed = {c: f"demandrisk_{c}" for c in clashes}
+    ours = {
+        renamed.get(k, k): np.asarray(v, dtype=object)
+        if isinstance(v, pd.Series)
+        else v
+        for k, v in ours.items()
+    }
+    added = pd.DataFrame(ours, index=frame.index)
+    output = pd.concat([frame, added], axis=1)
+    issues = pd.DataFrame(
+        [
+            {
+                "row": 1,
+                "column": c,
+                "code": "column-clash",
+                "value": c,
+                "message": f"the input already has a column {c!r}; it is kept as is "
+                f"and demandrisk's column is named {renamed[c]!r}",
+            }
+            for c in clashes
+        ],
+        columns=ISSUE_COLUMNS,
+    )
+    return output, issues

@@ -1,0 +1,81 @@
+"""Validate a supplier table without scoring it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ValidationError
+from .reference import ReferenceData, load_reference
+from .schema import prepare_suppliers, read_suppliers
+
+__all__ = ["ValidationReport", "validate"]
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validation: ``valid``, row count and the issues table.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame(
+    ...     {"supplier_id": ["A"], "country": ["BGD"], "sector": ["C14"]}
+    ... )
+    >>> validate(frame).to_dict()
+    {'valid': True, 'rows': 1, 'issues': []}
+    """
+
+    valid: bool
+    rows: int
+    issues: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"valid", "rows", "issues": [records]}`` (JSON-ready)."""
+        records = [
+            {
+                key: (int(v) if isinstance(v, np.integer) else v)
+                for key, v in record.items()
+            }
+            for record in self.issues.to_dict(orient="records")
+        ]
+        return {"valid": self.valid, "rows": self.rows, "issues": records}
+
+    def to_json(self) -> str:
+        """Return :meth:`to_dict` as JSON."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`ValidationError` carrying the issues if any were found."""
+        if not self.valid:
+            first = self.issues.iloc[0]
+            raise ValidationError(
+                f"{len(self.issues)} issue(s); first: row {first['row']}, "
+                f"column {first['column']}: {first['message']}",
+                self.issues,
+            )
+
+
+def validate(
+    suppliers: pd.DataFrame | str | Path, *, reference: ReferenceData | None = None
+) -> ValidationReport:
+    """Check a supplier table and return every issue found.
+
+    Parameters
+    ----------
+    suppliers : DataFrame or path
+    reference : ReferenceData, optional
+    """
+    reference = reference or load_reference()
+    if isinstance(suppliers, pd.DataFrame):
+        frame, origin = suppliers, "<DataFrame>"
+    else:
+        frame, origin = read_suppliers(suppliers), str(suppliers)
+    prepared = prepare_suppliers(frame, reference, origin)
+    return ValidationReport(
+        valid=len(prepared.issues) == 0, rows=len(frame), issues=prepared.issues
+    )
