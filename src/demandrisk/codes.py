@@ -11,11 +11,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pycountry
 from rapidfuzz import fuzz, process
 
 from .reference import ReferenceData
+from .textcolumn import TextColumn
 
 __all__ = ["BLANKS", "Resolution", "resolve_countries", "resolve_sectors"]
 
@@ -105,22 +107,39 @@ COUNTRY_ALIASES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Resolution:
-    """The resolution of one column: per-row codes plus issues per distinct value.
+    """The resolution of one column, computed once per distinct label.
 
     Attributes
     ----------
-    codes : Series of resolved codes (``None`` where unresolved), row-aligned.
-    match : Series of how each row was matched (``code``, ``exact``, ``alias``,
-        ``fuzzy``) or ``None``.
-    score : Series of match scores (100 for code and exact matches).
-    problems : dict mapping each unresolved distinct label to
+    column : the labels as a :class:`TextColumn`.
+    unique_codes : resolved code per distinct label (``None`` if unresolved).
+    unique_match : how each distinct label matched (``code``, ``exact``,
+        ``alias``, ``fuzzy``) or ``None``.
+    unique_score : match score per distinct label (100 for code and exact).
+    problems : position of each unresolved distinct label ->
         ``(issue code, message)``.
     """
 
-    codes: pd.Series
-    match: pd.Series
-    score: pd.Series
-    problems: dict[str, tuple[str, str]]
+    column: TextColumn
+    unique_codes: np.ndarray
+    unique_match: np.ndarray
+    unique_score: np.ndarray
+    problems: dict[int, tuple[str, str]]
+
+    @property
+    def codes(self) -> np.ndarray:
+        """Resolved code per row (``None`` where unresolved)."""
+        return self.column.per_row(self.unique_codes)
+
+    @property
+    def match(self) -> np.ndarray:
+        """How each row's label matched."""
+        return self.column.per_row(self.unique_match)
+
+    @property
+    def score(self) -> np.ndarray:
+        """Match score per row."""
+        return self.column.per_row(self.unique_score)
 
 
 def _fold(text: str) -> str:
@@ -226,32 +245,29 @@ class _SectorIndex:
         )
 
 
-def _resolve_unique(values: pd.Series, resolver: object) -> Resolution:
-    text = values.fillna("").astype(str).str.strip()
-    unique = pd.unique(text.to_numpy())
-    found: dict[str, tuple[str | None, str | None, float]] = {}
-    problems: dict[str, tuple[str, str]] = {}
-    for label in unique:
+def _resolve_unique(column: TextColumn, resolver: object) -> Resolution:
+    size = len(column.texts)
+    codes = np.full(size, None, dtype=object)
+    match = np.full(size, None, dtype=object)
+    score = np.full(size, np.nan)
+    problems: dict[int, tuple[str, str]] = {}
+    for position, label in enumerate(column.texts):  # distinct labels, not rows
         if label.casefold() in BLANKS:
-            found[label] = (None, None, float("nan"))
             continue
-        code, how, score, problem = resolver.resolve(label)  # type: ignore[attr-defined]
-        found[label] = (code, how, score)
+        code, how, points, problem = resolver.resolve(label)  # type: ignore[attr-defined]
+        codes[position], match[position], score[position] = code, how, points
         if problem is not None:
-            problems[label] = problem
-    lookup = pd.DataFrame.from_dict(
-        found, orient="index", columns=["code", "match", "score"]
-    )
-    codes = text.map(lookup["code"])
-    return Resolution(
-        codes=codes.astype(object).where(codes.notna(), None),
-        match=text.map(lookup["match"]).astype(object),
-        score=text.map(lookup["score"]).astype("float64"),
-        problems=problems,
-    )
+            problems[position] = problem
+    return Resolution(column, codes, match, score, problems)
 
 
-def resolve_sectors(values: pd.Series, reference: ReferenceData) -> Resolution:
+def _as_column(values: pd.Series | TextColumn) -> TextColumn:
+    return values if isinstance(values, TextColumn) else TextColumn.from_series(values)
+
+
+def resolve_sectors(
+    values: pd.Series | TextColumn, reference: ReferenceData
+) -> Resolution:
     """Resolve sector labels to the ISIC codes of the bundled profiles.
 
     Accepts profile codes (``C14``), ISIC Rev.4 codes of any level (``14``,
@@ -267,7 +283,7 @@ def resolve_sectors(values: pd.Series, reference: ReferenceData) -> Resolution:
     >>> r.codes.tolist(), r.match.tolist()
     (['C14', 'C14', 'C14'], ['code', 'code', 'exact'])
     """
-    return _resolve_unique(values, _sector_index(reference))
+    return _resolve_unique(_as_column(values), _sector_index(reference))
 
 
 _SECTOR_INDEX_CACHE: dict[int, _SectorIndex] = {}
@@ -328,7 +344,9 @@ class _CountryIndex:
         )
 
 
-def resolve_countries(values: pd.Series, reference: ReferenceData) -> Resolution:
+def resolve_countries(
+    values: pd.Series | TextColumn, reference: ReferenceData
+) -> Resolution:
     """Resolve country labels (ISO2, ISO3, numeric, names, aliases) to ISO3.
 
     Examples
@@ -339,4 +357,4 @@ def resolve_countries(values: pd.Series, reference: ReferenceData) -> Resolution
     >>> r.codes.tolist()
     ['VNM', 'TUR', 'GBR', 'BGD', 'BGD']
     """
-    return _resolve_unique(values, _CountryIndex(reference))
+    return _resolve_unique(_as_column(values), _CountryIndex(reference))

@@ -303,7 +303,7 @@ def load_config(
     Examples
     --------
     >>> load_config().bands.high
-    50.0
+    45.0
     """
     if isinstance(source, ModelConfig):
         return source

@@ -56,75 +56,71 @@ def format_value(indicator: Indicator, value: float, label: object = None) -> st
     return f"{text} {unit}".strip()
 
 
+def _gather_texts(keys: list[np.ndarray], render: object) -> np.ndarray:
+    """Render one text per distinct combination of integer keys; spread to rows.
+
+    ``render`` receives the distinct combinations as a 2-D integer array and
+    returns their texts, so formatting costs O(distinct), not O(rows).
+    """
+    stacked = np.column_stack(keys) if keys else np.zeros((0, 0), dtype=np.int64)
+    group = pd.DataFrame(stacked).groupby(list(range(stacked.shape[1])), sort=False)
+    ids = group.ngroup().to_numpy()
+    firsts = group.head(1).index.to_numpy()
+    combos = stacked[firsts]
+    order = np.argsort(ids[firsts])
+    texts = np.asarray(render(combos[order]), dtype=object)  # type: ignore[operator]
+    return texts[ids]
+
+
+def _top_order(contributions: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indicator positions of the top contributions per row, -1 where not positive."""
+    order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
+    picked = np.take_along_axis(contributions, order, axis=1)
+    return np.where(picked > 0, order, -1), picked
+
+
 def reason_codes(
     config: ModelConfig, contributions: np.ndarray, fired: list[tuple[str, np.ndarray]]
 ) -> np.ndarray:
-    """Return ``;``-joined reason slugs: fired red flags, then the top contributions."""
+    """Return ``;``-joined reason slugs: fired red flags, then the top contributions.
+
+    Examples
+    --------
+    >>> from demandrisk.config import load_config
+    >>> config = load_config()
+    >>> c = np.zeros((1, len(config.indicators))); c[0, 0] = 5.0; c[0, 4] = 9.0
+    >>> reason_codes(config, c, []).tolist()
+    ['informal-economy;informal-sector']
+    """
     n = contributions.shape[0]
-    slugs = np.array([ind.reason for ind in config.indicators.values()], dtype=object)
+    slugs = [ind.reason for ind in config.indicators.values()]
     top = min(config.top_reasons, contributions.shape[1])
-    order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
-    picked = np.take_along_axis(contributions, order, axis=1)
-    columns = [np.where(mask, reason, "") for reason, mask in fired]
-    columns += [np.where(picked[:, r] > 0, slugs[order[:, r]], "") for r in range(top)]
-    if not columns:
-        return np.full(n, "", dtype=object)
-    joined = pd.Series(columns[0], dtype=object).str.cat(
-        [pd.Series(c, dtype=object) for c in columns[1:]], sep=";"
-    )
-    return (
-        joined.str.replace(r";{2,}", ";", regex=True)
-        .str.strip(";")
-        .to_numpy(dtype=object)
-    )
+    order, _ = _top_order(contributions, top)
+    flags = [mask.astype(np.int64) for _, mask in fired]
+    reasons = [reason for reason, _ in fired]
+
+    def render(combos: np.ndarray) -> list[str]:
+        texts = []
+        for combo in combos:
+            parts = [reasons[i] for i, on in enumerate(combo[: len(flags)]) if on]
+            parts += [slugs[j] for j in combo[len(flags) :] if j >= 0]
+            texts.append(";".join(parts))
+        return texts
+
+    if n == 0:
+        return np.empty(0, dtype=object)
+    return _gather_texts([*flags, *order.T], render)
 
 
-def _source_text(reference: ReferenceData, source_id: str) -> str:
-    if source_id == SUPPLIER_SOURCE:
-        return "supplier file"
-    if source_id == FALLBACK_SOURCE:
-        return "see model config"
-    if source_id in reference.sources.index:
-        row = reference.sources.loc[source_id]
-        return f"{row['publisher']} {row['year']}"
-    return source_id or "no source"
-
-
-def _phrases(
-    code: str,
-    indicator: Indicator,
-    reference: ReferenceData,
-    raw: pd.Series,
-    basis: pd.Series,
-    source: pd.Series,
-    display: pd.Series | None,
-    contributions: np.ndarray,
-) -> np.ndarray:
-    """Return one phrase per row for this indicator, formatted per distinct key."""
-    rounded = raw.round(4)
-    keys = pd.DataFrame(
-        {
-            "value": rounded,
-            "label": display if display is not None else None,
-            "basis": basis.astype(object),
-            "source": source.astype(object),
-        }
+def _source_texts(reference: ReferenceData) -> dict[str, str]:
+    """Short citation (publisher and year) per source id, plus our own ids."""
+    sources = reference.sources
+    texts = dict(
+        zip(sources.index, sources["publisher"] + " " + sources["year"], strict=True)
     )
-    codes, uniques = pd.MultiIndex.from_frame(keys.fillna({"label": ""})).factorize()
-    texts = np.array(
-        [
-            f"{indicator.label} {format_value(indicator, value, label or None)} "
-            f"({BASIS_TEXT[basis_]}, {_source_text(reference, src)})"
-            for value, label, basis_, src in uniques
-        ],
-        dtype=object,
-    )
-    points = (
-        pd.Series(np.round(contributions, 1))
-        .map("{:.1f}".format)
-        .to_numpy(dtype=object)
-    )
-    return texts[codes] + " +" + points
+    texts[SUPPLIER_SOURCE] = "supplier file"
+    texts[FALLBACK_SOURCE] = "see model config"
+    return texts
 
 
 def explanation_sentences(
@@ -137,56 +133,95 @@ def explanation_sentences(
     raw: pd.DataFrame,
     basis: pd.DataFrame,
     source: pd.DataFrame,
-    display: dict[str, pd.Series],
+    display: dict[str, np.ndarray],
     fired: list[tuple[str, np.ndarray]],
 ) -> np.ndarray:
-    """Return one readable sentence per supplier."""
+    """Return one readable sentence per supplier.
+
+    Each reason phrase depends only on (indicator, raw value, basis, source,
+    contribution rounded to 0.1); each sentence only on the band, the score
+    rounded to 0.1, its phrases, its red flags and its coverage in percent.
+    Both are rendered once per distinct combination.
+    """
     n = len(risk)
+    if n == 0:
+        return np.empty(0, dtype=object)
     codes = config.indicator_codes
     top = min(config.top_reasons, len(codes))
-    order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
-    rows = np.arange(n)
-    slots = [np.full(n, "", dtype=object) for _ in range(top)]
-    for j, code in enumerate(codes):
-        in_top = (order == j) & (contributions[rows, j] > 0)[:, None]
-        picked = np.flatnonzero(in_top.any(axis=1))
-        if picked.size == 0:
-            continue
-        phrases = _phrases(
-            code,
-            config.indicators[code],
-            reference,
-            raw[code].iloc[picked].reset_index(drop=True),
-            basis[code].iloc[picked].reset_index(drop=True),
-            source[code].iloc[picked].reset_index(drop=True),
-            display[code].iloc[picked].reset_index(drop=True)
-            if code in display
-            else None,
-            contributions[picked, j],
-        )
-        rank = in_top[picked].argmax(axis=1)
-        for r in range(top):
-            at_rank = rank == r
-            slots[r][picked[at_rank]] = phrases[at_rank]
-    reasons = pd.Series(slots[0], dtype=object)
-    for slot in slots[1:]:
-        extra = pd.Series(slot, dtype=object)
-        reasons = reasons.where(extra == "", reasons + "; " + extra)
-    score_text = pd.Series(np.round(risk, 1)).map("{:.1f}".format)
-    head = pd.Series(bands, dtype=object).str.upper() + " risk (" + score_text + "/100)"
-    sentence = head + ". Main reasons: " + reasons + "."
-    for (_, mask), flag in zip(fired, config.red_flags.values(), strict=True):
-        floor_text = f" Red flag, band at least {flag.floor.upper()}: {flag.message}."
-        sentence = sentence.where(~mask, sentence + floor_text)
-    coverage_text = pd.Series(np.round(np.nan_to_num(coverage) * 100)).map(
-        "{:.0f}".format
+    order, picked = _top_order(contributions, top)
+    # Integer keys per row: which indicator sits in each slot, and what it says.
+    value_ids = {}
+    for code in codes:
+        rounded = np.round(raw[code].to_numpy(), 4)
+        if code in display:
+            labels = pd.Series(display[code], dtype=object).fillna("")
+            value_ids[code] = pd.factorize(labels.to_numpy(dtype=object))
+        else:
+            value_ids[code] = pd.factorize(rounded)
+    basis_ids = {c: basis[c].cat.codes.to_numpy(np.int64) for c in codes}
+    source_ids = {c: source[c].cat.codes.to_numpy(np.int64) for c in codes}
+    slot_keys: list[np.ndarray] = []
+    for r in range(top):
+        j = order[:, r]
+        value_key = np.full(n, -1, dtype=np.int64)
+        basis_key = np.full(n, -1, dtype=np.int64)
+        source_key = np.full(n, -1, dtype=np.int64)
+        for position, code in enumerate(codes):
+            rows = j == position
+            value_key[rows] = value_ids[code][0][rows]
+            basis_key[rows] = basis_ids[code][rows]
+            source_key[rows] = source_ids[code][rows]
+        points = np.round(np.nan_to_num(picked[:, r]) * 10).astype(np.int64)
+        slot_keys += [j, value_key, basis_key, source_key, points]
+    band_levels = ["", "low", "medium", "high", "severe"]
+    band_key = pd.Categorical(bands, categories=band_levels).codes.astype(np.int64)
+    score_key = np.round(np.nan_to_num(risk, nan=-1.0) * 10).astype(np.int64)
+    coverage_key = np.round(np.nan_to_num(coverage) * 100).astype(np.int64)
+    flag_keys = [mask.astype(np.int64) for _, mask in fired]
+    flags = list(config.red_flags.values())
+    indicators = [config.indicators[c] for c in codes]
+    bases = list(basis[codes[0]].cat.categories) if codes else []
+    citations = _source_texts(reference)
+
+    def render(combos: np.ndarray) -> list[str]:
+        texts = []
+        for combo in combos:
+            band, score10, cover = band_levels[combo[0]], combo[1], combo[2]
+            if score10 < 0:
+                texts.append("Not scored: no indicator has data or a fallback.")
+                continue
+            phrases = []
+            for r in range(top):
+                j, value_id, basis_id, source_id, points = combo[3 + 5 * r : 8 + 5 * r]
+                if j < 0:
+                    continue
+                code = codes[j]
+                uniques = value_ids[code][1]
+                value = uniques[value_id]
+                if code in display:
+                    shown = format_value(indicators[j], np.nan, value or None)
+                else:
+                    shown = format_value(indicators[j], float(value))
+                src = str(source[code].cat.categories[source_id])
+                phrases.append(
+                    f"{indicators[j].label} {shown} ({BASIS_TEXT[bases[basis_id]]}, "
+                    f"{citations.get(src, src or 'no source')}) +{points / 10:.1f}"
+                )
+            text = (
+                f"{band.upper()} risk ({score10 / 10:.1f}/100). Main reasons: "
+                + "; ".join(phrases)
+                + "."
+            )
+            for flag, on in zip(flags, combo[3 + 5 * top :], strict=True):
+                if on:
+                    floor = flag.floor.upper()
+                    text += f" Red flag, band at least {floor}: {flag.message}."
+            text += (
+                f" Coverage {cover}% (share of the weight on the supplier's own data)."
+            )
+            texts.append(text)
+        return texts
+
+    return _gather_texts(
+        [band_key, score_key, coverage_key, *slot_keys, *flag_keys], render
     )
-    sentence = (
-        sentence
-        + " Coverage "
-        + coverage_text
-        + "% (share of the weight on the supplier's own data)."
-    )
-    unscored = np.isnan(risk)
-    sentence[unscored] = "Not scored: no indicator has data or a fallback."
-    return sentence.to_numpy(dtype=object)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .codes import Resolution
 from .config import BASIS_OF_TABLE, Indicator, ModelConfig, SourceRef
 from .reference import ReferenceData
 from .schema import PreparedSuppliers
@@ -34,7 +35,7 @@ class Features:
     raw: pd.DataFrame
     basis: pd.DataFrame
     source: pd.DataFrame
-    display: dict[str, pd.Series]
+    display: dict[str, np.ndarray]
 
 
 def _source_column(table: pd.DataFrame, field: str) -> str | None:
@@ -47,22 +48,27 @@ def _source_column(table: pd.DataFrame, field: str) -> str | None:
 
 
 def _profile_lookup(
-    codes: pd.Series, table: pd.DataFrame, field: str, parent: pd.Series | None
-) -> tuple[pd.Series, pd.Series]:
-    """Map codes to a field of a profile table, falling back to the parent row."""
+    resolution: Resolution, table: pd.DataFrame, field: str, parent: pd.Series | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Look a field up once per distinct resolved code; spread onto the rows.
+
+    A division without its own value borrows its section's (and its source).
+    """
     values = table[field]
     source_column = _source_column(table, field)
     sources = (
         table[source_column] if source_column else pd.Series("", index=table.index)
     )
     if parent is not None:
-        # A division without its own value borrows its section's (and its source).
         lacks = values.isna() | (values.astype(str) == "")
-        parent_values = parent.map(values)
-        parent_sources = parent.map(sources)
-        values = values.where(~lacks, parent_values)
-        sources = sources.where(~lacks, parent_sources)
-    return codes.map(values), codes.map(sources)
+        values = values.where(~lacks, parent.map(values))
+        sources = sources.where(~lacks, parent.map(sources))
+    codes = pd.Series(resolution.unique_codes, dtype=object)
+    unique_values = codes.map(values).to_numpy(dtype=object)
+    unique_sources = codes.map(sources).fillna("").to_numpy(dtype=object)
+    return resolution.column.per_row(unique_values), resolution.column.per_row(
+        unique_sources
+    )
 
 
 def _lookup(
@@ -70,49 +76,55 @@ def _lookup(
     indicator: Indicator,
     prepared: PreparedSuppliers,
     reference: ReferenceData,
-) -> tuple[pd.Series, pd.Series, pd.Series | None]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     n = len(prepared.frame)
-    index = prepared.frame.index
     display = None
+    values: np.ndarray
     if ref.table == "supplier":
-        values = prepared.values.get(ref.field, pd.Series(np.nan, index=index))
-        sources = pd.Series(SUPPLIER_SOURCE, index=index)
+        values = prepared.values.get(ref.field, np.full(n, np.nan))
+        sources = np.full(n, SUPPLIER_SOURCE, dtype=object)
     elif ref.table == "goods":
         values = _goods_listing(prepared, reference)
-        sources = pd.Series("dol-tvpra-2022", index=index)
+        sources = np.full(n, "dol-tvpra-2022", dtype=object)
     else:
         if ref.table == "sector":
-            table, codes = reference.sectors, prepared.sector.codes
+            table, resolution = reference.sectors, prepared.sector
             parent = table["parent"].where(table["parent"] != "")
         else:
-            table, codes = reference.countries, prepared.country.codes
+            table, resolution = reference.countries, prepared.country
             parent = None
         if ref.field not in table.columns:
-            values = pd.Series(np.nan, index=index)
-            sources = pd.Series("", index=index)
+            values = np.full(n, np.nan)
+            sources = np.full(n, "", dtype=object)
         else:
-            values, sources = _profile_lookup(codes, table, ref.field, parent)
+            values, sources = _profile_lookup(resolution, table, ref.field, parent)
     if indicator.categories is not None:
-        display = values.astype(object).where(values.notna(), None)
-        values = values.map(indicator.categories)
-    values = pd.to_numeric(values, errors="coerce").astype("float64") * ref.scale
-    assert len(values) == n
-    return values.reset_index(drop=True), sources.reset_index(drop=True), display
+        labels = pd.Series(values, dtype=object)
+        display = labels.where(labels.notna(), None).to_numpy(dtype=object)
+        values = labels.map(indicator.categories).to_numpy()
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy("float64")
+    return numbers * ref.scale, sources, display
 
 
-def _goods_listing(prepared: PreparedSuppliers, reference: ReferenceData) -> pd.Series:
-    """1 forced labour, 0.5 child labour only, 0 not listed, NaN no good named."""
-    index = prepared.frame.index
-    goods = prepared.values.get("good")
+def _goods_listing(prepared: PreparedSuppliers, reference: ReferenceData) -> np.ndarray:
+    """1 forced labour, 0.5 child labour only, 0 not listed, NaN no good named.
+
+    Looked up once per distinct (good, country) pair.
+    """
+    n = len(prepared.frame)
+    goods = prepared.texts.get("good")
     if goods is None:
-        return pd.Series(np.nan, index=index)
-    folded = goods.str.casefold()
-    named = folded != ""
-    countries = prepared.country.codes.fillna("")
-    key = pd.MultiIndex.from_arrays([folded, countries])
+        return np.full(n, np.nan)
+    country = prepared.country.column
+    pair = goods.index * (len(country.texts) + 1) + country.index
+    pair_codes, pair_uniques = pd.factorize(pair)
+    good_text = goods.folded()[pair_uniques // (len(country.texts) + 1)]
+    iso3 = pd.Series(prepared.country.unique_codes, dtype=object).fillna("")
+    country_code = iso3.to_numpy(dtype=object)[pair_uniques % (len(country.texts) + 1)]
+    key = pd.MultiIndex.from_arrays([good_text, country_code])
     listing = reference.goods_listing().reindex(key).to_numpy()
-    values = np.where(named.to_numpy(), np.nan_to_num(listing, nan=0.0), np.nan)
-    return pd.Series(values, index=index)
+    unique_values = np.where(good_text != "", np.nan_to_num(listing, nan=0.0), np.nan)
+    return unique_values[pair_codes]
 
 
 def build_features(
@@ -126,23 +138,23 @@ def build_features(
     raw: dict[str, np.ndarray] = {}
     basis: dict[str, np.ndarray] = {}
     source: dict[str, np.ndarray] = {}
-    display: dict[str, pd.Series] = {}
+    display: dict[str, np.ndarray] = {}
     n = len(prepared.frame)
     for code, indicator in config.indicators.items():
         values = np.full(n, np.nan)
         basis_codes = np.full(n, BASIS_LEVELS.index("missing"), dtype=np.int8)
         sources = np.full(n, "", dtype=object)
-        labels = pd.Series([None] * n, dtype=object)
+        labels = np.full(n, None, dtype=object)
         for ref in indicator.sources:
             found, found_sources, found_display = _lookup(
                 ref, indicator, prepared, reference
             )
-            take = np.isnan(values) & ~np.isnan(found.to_numpy())
-            values[take] = found.to_numpy()[take]
+            take = np.isnan(values) & ~np.isnan(found)
+            values[take] = found[take]
             basis_codes[take] = BASIS_LEVELS.index(BASIS_OF_TABLE[ref.table])
-            sources[take] = found_sources.to_numpy()[take]
+            sources[take] = found_sources[take]
             if found_display is not None:
-                labels[take] = found_display.to_numpy()[take]
+                labels[take] = found_display[take]
         raw[code] = values
         basis[code] = basis_codes
         source[code] = sources
@@ -150,7 +162,7 @@ def build_features(
             display[code] = labels
     basis_frame = pd.DataFrame(
         {
-            c: pd.Categorical.from_codes(b, categories=BASIS_LEVELS)
+            c: pd.Categorical.from_codes(b, categories=pd.Index(BASIS_LEVELS))
             for c, b in basis.items()
         }
     )

@@ -47,7 +47,7 @@ class ScoreResult:
     contributions: pd.DataFrame
     basis: pd.DataFrame
     source: pd.DataFrame
-    display: dict[str, pd.Series] = field(default_factory=dict)
+    display: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -90,7 +90,7 @@ class ScoreResult:
         i = self._position(supplier_id)
         rows = []
         for code, indicator in self.config.indicators.items():
-            label = self.display[code].iloc[i] if code in self.display else None
+            label = self.display[code][i] if code in self.display else None
             source_id = str(self.source[code].iloc[i])
             rows.append(
                 {

@@ -21,6 +21,7 @@ import pandas as pd
 from .codes import BLANKS, Resolution, resolve_countries, resolve_sectors
 from .errors import InputDataError
 from .reference import ReferenceData
+from .textcolumn import TextColumn
 
 __all__ = [
     "ISSUE_CODES",
@@ -78,14 +79,16 @@ class PreparedSuppliers:
     Attributes
     ----------
     frame : the input as read, untouched.
-    values : parsed numeric values per optional numeric column (NaN = unknown).
+    values : parsed numeric values per numeric column (NaN = unknown).
+    texts : the text columns demandrisk reads (``good``, ``supplier_id``...).
     sector, country : resolutions of the sector and country columns.
     issues : the issues table.
     origin : where the data came from (a path or ``"<DataFrame>"``).
     """
 
     frame: pd.DataFrame
-    values: dict[str, pd.Series]
+    values: dict[str, np.ndarray]
+    texts: dict[str, TextColumn]
     sector: Resolution
     country: Resolution
     issues: pd.DataFrame
@@ -144,75 +147,94 @@ def _issues_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _cell_issues(
-    mask: np.ndarray, text: pd.Series, column: str, code: str, message: str | pd.Series
+    mask: np.ndarray,
+    column: TextColumn,
+    name: str,
+    code: str,
+    message: str | np.ndarray,
 ) -> pd.DataFrame:
+    """Issues for the rows where ``mask`` (aligned with rows) is true."""
     positions = np.flatnonzero(mask)
     if positions.size == 0:
         return pd.DataFrame(columns=ISSUE_COLUMNS)
-    messages = message[mask].to_numpy() if isinstance(message, pd.Series) else message
+    messages = message[positions] if isinstance(message, np.ndarray) else message
     return pd.DataFrame(
         {
             "row": positions + 2,
-            "column": column,
+            "column": name,
             "code": code,
-            "value": text.to_numpy()[positions],
+            "value": column.texts[column.index[positions]],
             "message": messages,
         }
     )
 
 
-def _as_text(column: pd.Series) -> pd.Series:
-    text = column.astype("string").fillna("").str.strip()
-    return text.astype(object)
+def _unique_issues(
+    per_text: np.ndarray, column: TextColumn, name: str, code: str, message: str
+) -> pd.DataFrame:
+    """Issues for the rows whose distinct text is flagged in ``per_text``."""
+    if not per_text.any():
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    return _cell_issues(column.per_row(per_text), column, name, code, message)
 
 
 def _parse_column(
-    text: pd.Series, column: str, kind: str
-) -> tuple[pd.Series, list[pd.DataFrame]]:
-    blank = text.str.casefold().isin(BLANKS).to_numpy()
+    column: TextColumn, name: str, kind: str
+) -> tuple[np.ndarray, list[pd.DataFrame]]:
+    """Parse each distinct text once; return per-row values and issues."""
+    folded = pd.Series(column.folded(), dtype=object)
+    blank = folded.isin(BLANKS).to_numpy()
     if kind == "flag":
-        folded = text.str.casefold()
-        values = pd.Series(
-            np.where(
-                folded.isin(_TRUE), 1.0, np.where(folded.isin(_FALSE), 0.0, np.nan)
-            ),
-            index=text.index,
+        values = np.where(
+            folded.isin(_TRUE), 1.0, np.where(folded.isin(_FALSE), 0.0, np.nan)
         )
     else:
-        values = pd.to_numeric(text.where(~blank), errors="coerce").astype("float64")
-    bad_type = np.isnan(values.to_numpy()) & ~blank
+        text = pd.Series(column.texts, dtype=object).where(~blank)
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+    bad_type = np.isnan(values) & ~blank
     if kind in {"count", "tier"}:
-        whole = np.isnan(values.to_numpy()) | (values.to_numpy() % 1 == 0)
-        bad_type |= ~whole
+        bad_type |= ~(np.isnan(values) | (values % 1 == 0))
     expected = _EXPECTED[kind]
     issues = [
-        _cell_issues(
+        _unique_issues(
             bad_type,
-            text,
             column,
+            name,
             "type-error",
-            f"expected {expected} in column {column}; the cell is not read as that",
+            f"expected {expected} in column {name}; the cell is not read as that",
         )
     ]
-    values = values.mask(bad_type)
-    array = values.to_numpy()
+    values = np.where(bad_type, np.nan, values)
     low = {"share": 0.0, "count": 0.0, "amount": 0.0, "tier": 1.0, "flag": 0.0}
-    out_of_range = ~np.isnan(array) & (
-        (array < low.get(kind, -np.inf)) | ((kind == "share") & (array > 1.0))
+    out_of_range = ~np.isnan(values) & (
+        (values < low.get(kind, -np.inf)) | ((kind == "share") & (values > 1.0))
     )
-    hint = ""
-    if kind == "share":
-        hint = " (a percentage such as 45 must be written 0.45)"
+    hint = " (a percentage such as 45 must be written 0.45)" if kind == "share" else ""
     issues.append(
-        _cell_issues(
+        _unique_issues(
             out_of_range,
-            text,
             column,
+            name,
             "out-of-range",
             f"expected {expected}{hint}; the value is left out of the score",
         )
     )
-    return values.mask(out_of_range), issues
+    return column.per_row(np.where(out_of_range, np.nan, values)), issues
+
+
+def _duplicate_ids(ids: TextColumn) -> pd.DataFrame:
+    index = ids.index
+    present = ids.per_row(ids.texts != "")
+    seen, first = np.unique(index, return_index=True)
+    first_of = np.zeros(len(ids.texts), dtype=np.int64)
+    first_of[seen] = first
+    first_row = first_of[index]
+    dupes = present & (first_row != np.arange(len(index)))
+    messages = np.char.add(
+        np.char.add("supplier_id also used on row ", (first_row + 2).astype(str)),
+        "; both rows are kept",
+    ).astype(object)
+    return _cell_issues(dupes, ids, "supplier_id", "duplicate-id", messages)
 
 
 def prepare_suppliers(
@@ -243,49 +265,36 @@ def prepare_suppliers(
             f"(found {list(frame.columns)[:12]})"
         )
     frame = frame.reset_index(drop=True)
-    issues: list[pd.DataFrame] = []
     extra = {
         c: "number" for c in extra_numeric if c in frame and c not in OPTIONAL_COLUMNS
     }
     kinds = {**OPTIONAL_COLUMNS, **extra}
     texts = {
-        c: _as_text(frame[c]) for c in frame.columns if c in {*REQUIRED_COLUMNS, *kinds}
+        c: TextColumn.from_series(frame[c])
+        for c in frame.columns
+        if c in {*REQUIRED_COLUMNS, *kinds}
     }
+    issues: list[pd.DataFrame] = []
     for column in REQUIRED_COLUMNS:
-        blank = texts[column].str.casefold().isin(BLANKS).to_numpy()
+        blank = pd.Series(texts[column].folded(), dtype=object).isin(BLANKS)
         issues.append(
-            _cell_issues(
-                blank,
+            _unique_issues(
+                blank.to_numpy(),
                 texts[column],
                 column,
                 "missing-value",
                 f"expected a value in required column {column}; the cell is blank",
             )
         )
-    ids = texts["supplier_id"]
-    present = ids != ""
-    dupes = ids.duplicated(keep="first") & present
-    first_row = ids.map(
-        pd.Series(np.arange(len(ids)) + 2, index=ids).groupby(level=0).min()
-    )
-    issues.append(
-        _cell_issues(
-            dupes.to_numpy(),
-            ids,
-            "supplier_id",
-            "duplicate-id",
-            "supplier_id also used on row "
-            + first_row.astype(str)
-            + "; both rows are kept",
-        )
-    )
+    issues.append(_duplicate_ids(texts["supplier_id"]))
     sector = resolve_sectors(texts["sector"], reference)
     country = resolve_countries(texts["country"], reference)
     for column, resolution in (("sector", sector), ("country", country)):
-        for label, (code, message) in resolution.problems.items():
-            mask = (texts[column] == label).to_numpy()
-            issues.append(_cell_issues(mask, texts[column], column, code, message))
-    values: dict[str, pd.Series] = {}
+        for position, (code, message) in resolution.problems.items():
+            flagged = np.zeros(len(texts[column].texts), dtype=bool)
+            flagged[position] = True
+            issues.append(_unique_issues(flagged, texts[column], column, code, message))
+    values: dict[str, np.ndarray] = {}
     for column, kind in kinds.items():
         if column not in texts or kind == "text":
             continue
@@ -293,12 +302,11 @@ def prepare_suppliers(
         issues.extend(column_issues)
     if "buyer_id" in texts:
         buyers = texts["buyer_id"]
-        orphan = (
-            ~buyers.str.casefold().isin(BLANKS) & ~buyers.isin(set(ids))
-        ).to_numpy()
+        blank = pd.Series(buyers.folded(), dtype=object).isin(BLANKS).to_numpy()
+        known = np.isin(buyers.texts, texts["supplier_id"].texts)
         issues.append(
-            _cell_issues(
-                orphan,
+            _unique_issues(
+                ~blank & ~known,
                 buyers,
                 "buyer_id",
                 "unknown-buyer",
@@ -306,11 +314,10 @@ def prepare_suppliers(
                 "for the company itself; no supplier has this id",
             )
         )
-    text_values = {c: texts[c] for c in ("good",) if c in texts}
-    values.update(text_values)
     return PreparedSuppliers(
         frame=frame,
         values=values,
+        texts=texts,
         sector=sector,
         country=country,
         issues=_issues_frame(issues),

