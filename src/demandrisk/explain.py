@@ -9,6 +9,8 @@ thousand string formats, not millions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -56,7 +58,9 @@ def format_value(indicator: Indicator, value: float, label: object = None) -> st
     return f"{text} {unit}".strip()
 
 
-def _gather_texts(keys: list[np.ndarray], render: object) -> np.ndarray:
+def _gather_texts(
+    keys: list[np.ndarray], render: Callable[[np.ndarray], list[str]]
+) -> np.ndarray:
     """Render one text per distinct combination of integer keys; spread to rows.
 
     ``render`` receives the distinct combinations as a 2-D integer array and
@@ -68,7 +72,8 @@ def _gather_texts(keys: list[np.ndarray], render: object) -> np.ndarray:
     firsts = group.head(1).index.to_numpy()
     combos = stacked[firsts]
     order = np.argsort(ids[firsts])
-    texts = np.asarray(render(combos[order]), dtype=object)  # type: ignore[operator]
+    texts = np.empty(len(order), dtype=object)
+    texts[:] = render(combos[order])
     return texts[ids]
 
 

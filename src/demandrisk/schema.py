@@ -302,11 +302,11 @@ def prepare_suppliers(
         issues.extend(column_issues)
     if "buyer_id" in texts:
         buyers = texts["buyer_id"]
-        blank = pd.Series(buyers.folded(), dtype=object).isin(BLANKS).to_numpy()
+        no_buyer = pd.Series(buyers.folded(), dtype=object).isin(BLANKS).to_numpy()
         known = np.isin(buyers.texts, texts["supplier_id"].texts)
         issues.append(
             _unique_issues(
-                ~blank & ~known,
+                ~no_buyer & ~known,
                 buyers,
                 "buyer_id",
                 "unknown-buyer",
