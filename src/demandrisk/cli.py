@@ -136,7 +136,8 @@ def explain(input_path: Path, supplier_id: str, config_path: Path | None) -> Non
         f"risk {row['risk_score']:.1f}  {str(row['risk_band']).upper()}  coverage "
         f"{row['coverage']:.2f}\n"
     )
-    shown = table.assign(
+    shown = table.drop(columns="label").assign(
+        source=table["source"].str.slice(0, 48),
         normalised=table["normalised"].round(3),
         weight=table["weight"].round(4),
         contribution=table["contribution"].round(2),

@@ -162,7 +162,8 @@ def explanation_sentences(
             labels = pd.Series(display[code], dtype=object).fillna("")
             value_ids[code] = pd.factorize(labels.to_numpy(dtype=object))
         else:
-            value_ids[code] = pd.factorize(rounded)
+            # NaN is a value of its own here (unknown under "pessimistic").
+            value_ids[code] = pd.factorize(rounded, use_na_sentinel=False)
     basis_ids = {c: basis[c].cat.codes.to_numpy(np.int64) for c in codes}
     source_ids = {c: source[c].cat.codes.to_numpy(np.int64) for c in codes}
     slot_keys: list[np.ndarray] = []
