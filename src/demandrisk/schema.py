@@ -303,7 +303,9 @@ def prepare_suppliers(
     if "buyer_id" in texts:
         buyers = texts["buyer_id"]
         no_buyer = pd.Series(buyers.folded(), dtype=object).isin(BLANKS).to_numpy()
-        known = np.isin(buyers.texts, texts["supplier_id"].texts)
+        # Hash look-up: np.isin on object arrays compares every pair.
+        ids = pd.Index(texts["supplier_id"].texts)
+        known = pd.Series(buyers.texts, dtype=object).isin(ids).to_numpy()
         issues.append(
             _unique_issues(
                 ~no_buyer & ~known,
