@@ -26,6 +26,7 @@ __all__ = [
     "ModelConfig",
     "RedFlag",
     "SourceRef",
+    "TierSettings",
     "load_config",
 ]
 
@@ -138,6 +139,19 @@ class RedFlag(_Frozen):
     message: str
 
 
+class TierSettings(_Frozen):
+    """How risk travels up the supply graph (see :mod:`demandrisk.tiers`).
+
+    ``worst-link``: a supplier's chain score is
+    ``max(own, damping * max(chain score of its suppliers))``.
+    ``damped-sum``: ``R = (1 - damping) * r + damping * A @ R`` with ``A`` the
+    share-weighted adjacency, bounded to 0-100.
+    """
+
+    method: Literal["worst-link", "damped-sum"] = "worst-link"
+    damping: float = Field(default=0.85, ge=0.0, le=1.0)
+
+
 class ModelConfig(_Frozen):
     """A complete scoring model.
 
@@ -158,6 +172,7 @@ class ModelConfig(_Frozen):
     groups: dict[str, Group] = Field(default_factory=dict)
     indicators: dict[str, Indicator] = Field(min_length=1)
     red_flags: dict[str, RedFlag] = Field(default_factory=dict)
+    tiers: TierSettings = Field(default_factory=TierSettings)
 
     @field_validator("indicators", "groups")
     @classmethod

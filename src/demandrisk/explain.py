@@ -60,7 +60,7 @@ def format_value(indicator: Indicator, value: float, label: object = None) -> st
 
 def _gather_texts(
     keys: list[np.ndarray], render: Callable[[np.ndarray], list[str]]
-) -> np.ndarray:
+) -> pd.Categorical:
     """Render one text per distinct combination of integer keys; spread to rows.
 
     ``render`` receives the distinct combinations as a 2-D integer array and
@@ -74,7 +74,12 @@ def _gather_texts(
     order = np.argsort(ids[firsts])
     texts = np.empty(len(order), dtype=object)
     texts[:] = render(combos[order])
-    return texts[ids]
+    # Two key combinations may render the same text: categories must be unique.
+    text_ids, distinct = pd.factorize(texts)
+    # A categorical holds each distinct text once: rows share their sentence.
+    return pd.Categorical.from_codes(
+        text_ids[ids], categories=pd.Index(distinct, dtype=object)
+    )
 
 
 def _top_order(contributions: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
@@ -86,7 +91,7 @@ def _top_order(contributions: np.ndarray, top: int) -> tuple[np.ndarray, np.ndar
 
 def reason_codes(
     config: ModelConfig, contributions: np.ndarray, fired: list[tuple[str, np.ndarray]]
-) -> np.ndarray:
+) -> pd.Categorical:
     """Return ``;``-joined reason slugs: fired red flags, then the top contributions.
 
     Examples
@@ -94,7 +99,7 @@ def reason_codes(
     >>> from demandrisk.config import load_config
     >>> config = load_config()
     >>> c = np.zeros((1, len(config.indicators))); c[0, 0] = 5.0; c[0, 4] = 9.0
-    >>> reason_codes(config, c, []).tolist()
+    >>> list(reason_codes(config, c, []))
     ['informal-economy;informal-sector']
     """
     n = contributions.shape[0]
@@ -113,7 +118,7 @@ def reason_codes(
         return texts
 
     if n == 0:
-        return np.empty(0, dtype=object)
+        return pd.Categorical([])
     return _gather_texts([*flags, *order.T], render)
 
 
@@ -140,7 +145,7 @@ def explanation_sentences(
     source: pd.DataFrame,
     display: dict[str, np.ndarray],
     fired: list[tuple[str, np.ndarray]],
-) -> np.ndarray:
+) -> pd.Categorical:
     """Return one readable sentence per supplier.
 
     Each reason phrase depends only on (indicator, raw value, basis, source,
@@ -150,7 +155,7 @@ def explanation_sentences(
     """
     n = len(risk)
     if n == 0:
-        return np.empty(0, dtype=object)
+        return pd.Categorical([])
     codes = config.indicator_codes
     top = min(config.top_reasons, len(codes))
     order, picked = _top_order(contributions, top)

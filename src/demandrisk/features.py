@@ -169,6 +169,8 @@ def build_features(
     return Features(
         raw=pd.DataFrame(raw),
         basis=basis_frame,
-        source=pd.DataFrame(source).astype("category"),
+        # Categoricals built column by column: a frame of a million object
+        # strings would first be converted to Arrow strings, for nothing.
+        source=pd.DataFrame({c: pd.Categorical(v) for c, v in source.items()}),
         display=display,
     )

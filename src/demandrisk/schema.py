@@ -230,10 +230,12 @@ def _duplicate_ids(ids: TextColumn) -> pd.DataFrame:
     first_of[seen] = first
     first_row = first_of[index]
     dupes = present & (first_row != np.arange(len(index)))
-    messages = np.char.add(
-        np.char.add("supplier_id also used on row ", (first_row + 2).astype(str)),
-        "; both rows are kept",
-    ).astype(object)
+    messages = np.full(len(index), "", dtype=object)
+    flagged = np.flatnonzero(dupes)  # format messages only where needed
+    messages[flagged] = [
+        f"supplier_id also used on row {row + 2}; both rows are kept"
+        for row in first_row[flagged]
+    ]
     return _cell_issues(dupes, ids, "supplier_id", "duplicate-id", messages)
 
 

@@ -37,9 +37,10 @@ class TextColumn:
     @classmethod
     def from_series(cls, column: pd.Series) -> TextColumn:
         """Factorise a column once, strip each distinct value once."""
-        codes, uniques = pd.factorize(
-            column.to_numpy(dtype=object), use_na_sentinel=True
-        )
+        # Factorise the column as it is (Arrow-backed strings factorise in C);
+        # converting a million strings to Python objects first costs seconds.
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        codes = np.asarray(codes)
         raw = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
         stripped = raw.astype(str).str.strip().to_numpy(dtype=object)
         stripped = np.append(stripped, "")  # slot for missing cells
