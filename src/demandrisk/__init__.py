@@ -13,9 +13,8 @@ Examples
 ['high', 'low', 'medium', 'severe']
 """
 
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from .config import ModelConfig, load_config
 from .errors import (
@@ -33,8 +32,8 @@ from .scoring import score
 from .validation import ValidationReport, validate
 
 try:
-    __version__ = version("demandrisk")
-except PackageNotFoundError:  # running from a source tree without install
+    __version__ = _version("demandrisk")
+except _PackageNotFoundError:  # running from a source tree without install
     __version__ = "0+unknown"
 
 __all__ = [

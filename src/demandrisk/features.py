@@ -14,7 +14,7 @@ import pandas as pd
 
 from .codes import Resolution
 from .config import BASIS_OF_TABLE, Indicator, ModelConfig, SourceRef
-from .reference import ReferenceData
+from .reference import ReferenceData, fold_good
 from .schema import PreparedSuppliers
 
 __all__ = ["BASIS_LEVELS", "Features", "build_features"]
@@ -118,7 +118,8 @@ def _goods_listing(prepared: PreparedSuppliers, reference: ReferenceData) -> np.
     country = prepared.country.column
     pair = goods.index * (len(country.texts) + 1) + country.index
     pair_codes, pair_uniques = pd.factorize(pair)
-    good_text = goods.folded()[pair_uniques // (len(country.texts) + 1)]
+    folded = fold_good(pd.Series(goods.texts, dtype=object)).to_numpy(dtype=object)
+    good_text = folded[pair_uniques // (len(country.texts) + 1)]
     iso3 = pd.Series(prepared.country.unique_codes, dtype=object).fillna("")
     country_code = iso3.to_numpy(dtype=object)[pair_uniques % (len(country.texts) + 1)]
     key = pd.MultiIndex.from_arrays([good_text, country_code])

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ._paths import data_dir
@@ -23,10 +24,33 @@ __all__ = ["ReferenceData", "load_reference"]
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "sectors": ("isic_code", "level", "parent", "name"),
     "countries": ("iso3", "iso2", "numeric", "name"),
-    "goods": ("good", "country_iso3", "child_labor", "forced_labor", "isic_code"),
+    "goods": (
+        "good",
+        "country_iso3",
+        "child_labor",
+        "forced_labor",
+        "derived_labor_exploitation",
+        "isic_code",
+    ),
     "isic4": ("code", "level", "section", "title"),
     "sources": ("id", "title", "publisher", "year", "url", "licence"),
 }
+DERIVED_LISTING = 0.75
+
+
+def fold_good(names: pd.Series) -> pd.Series:
+    """Normalise good names for matching: NFC, trimmed, case-folded.
+
+    The DOL file stores accents decomposed (NFD); users type them composed.
+
+    Examples
+    --------
+    >>> fold_good(pd.Series(["Ac\u0327ai\u0301 Berries", " Açaí berries"])).nunique()
+    1
+    """
+    return names.astype(str).str.normalize("NFC").str.strip().str.casefold()
+
+
 SECTOR_INDICATORS = ("informality", "margin", "low_pay", "migrant_ratio")
 
 
@@ -97,18 +121,24 @@ class ReferenceData:
     def goods_listing(self) -> pd.Series:
         """Return the listing value per ``(good casefolded, iso3)``.
 
-        1.0 where the good is listed with forced labour in that country, 0.5
-        where it is listed for child labour only.
+        1.0 where the good is listed with forced labour in that country, 0.75
+        where it is listed as made from inputs produced with forced or child
+        labour (the list's "derived" goods), 0.5 for child labour only.
         """
         goods = self.goods
         forced = goods["forced_labor"].str.lower().eq("true")
         child = goods["child_labor"].str.lower().eq("true")
-        value = forced.astype(float).where(forced, child.astype(float) * 0.5)
+        derived = goods["derived_labor_exploitation"].str.lower().eq("true")
+        # Derived goods (e.g. solar cells) are listed for exploitation in their
+        # inputs, not in their own production: ranked between the two.
+        value = np.select(
+            [forced, derived, child], [1.0, DERIVED_LISTING, 0.5], default=0.0
+        )
         key = pd.MultiIndex.from_arrays(
-            [goods["good"].str.strip().str.casefold(), goods["country_iso3"]],
+            [fold_good(goods["good"]), goods["country_iso3"]],
             names=["good", "iso3"],
         )
-        listing = pd.Series(value.to_numpy(), index=key)
+        listing = pd.Series(value, index=key)
         return listing.groupby(level=[0, 1]).max()
 
 

@@ -146,4 +146,5 @@ class ScoreResult:
         """Write the scored table atomically (see :func:`demandrisk.io.write_table`)."""
         from .io import write_table
 
-        return write_table(self.scores, path)
+        inputs = [] if self.origin == "<DataFrame>" else [self.origin]
+        return write_table(self.scores, path, protect=inputs)

@@ -19,7 +19,7 @@ from .features import BASIS_LEVELS, FALLBACK_SOURCE, Features, build_features
 from .normalise import fit_bounds, normalise
 from .reference import ReferenceData, load_reference
 from .result import ScoreResult
-from .schema import ISSUE_COLUMNS, prepare_suppliers, read_suppliers
+from .schema import prepare_suppliers, read_suppliers
 
 __all__ = ["assign_bands", "score"]
 
@@ -165,7 +165,13 @@ def score(
         for ref in ind.sources
         if ref.table == "supplier"
     )
-    prepared = prepare_suppliers(frame, reference, origin, extra_numeric=extra)
+    prepared = prepare_suppliers(
+        frame,
+        reference,
+        origin,
+        extra_numeric=extra,
+        reserved=tuple(output_columns(config)),
+    )
     features = build_features(prepared, config, reference)
     raw, basis, source, available = _apply_missing_policy(config, features)
     z, bounds = _normalised(config, raw, basis, fitted)
@@ -210,10 +216,8 @@ def score(
         ours[f"basis_{code}"] = basis[code].to_numpy()
     ours["reason_codes"] = reasons
     ours["explanation"] = sentences
-    output, clash_issues = _assemble(prepared.frame, ours)
+    output = _assemble(prepared.frame, ours)
     issues = prepared.issues
-    if len(clash_issues):
-        issues = pd.concat([clash_issues, issues], ignore_index=True)
     return ScoreResult(
         scores=output,
         issues=issues,
@@ -231,32 +235,39 @@ def score(
     )
 
 
-def _assemble(
-    frame: pd.DataFrame, ours: dict[str, Any]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Put our columns beside the input's untouched columns."""
-    clashes = [c for c in ours if c in frame.columns]
-    renamed = {c: f"demandrisk_{c}" for c in clashes}
-    ours = {
-        renamed.get(k, k): np.asarray(v, dtype=object)
-        if isinstance(v, pd.Series)
-        else v
-        for k, v in ours.items()
-    }
-    added = pd.DataFrame(ours, index=frame.index)
-    output = pd.concat([frame, added], axis=1)
-    issues = pd.DataFrame(
-        [
-            {
-                "row": 1,
-                "column": c,
-                "code": "column-clash",
-                "value": c,
-                "message": f"the input already has a column {c!r}; it is kept as is "
-                f"and demandrisk's column is named {renamed[c]!r}",
-            }
-            for c in clashes
-        ],
-        columns=ISSUE_COLUMNS,
+def output_columns(config: ModelConfig) -> list[str]:
+    """Return the names of the columns ``score`` adds to the input's.
+
+    Examples
+    --------
+    >>> from demandrisk.config import load_config
+    >>> output_columns(load_config())[:4]
+    ['sector_resolved', 'sector_match', 'country_resolved', 'risk_score']
+    """
+    codes = config.indicator_codes
+    return [
+        "sector_resolved",
+        "sector_match",
+        "country_resolved",
+        "risk_score",
+        "risk_band",
+        "coverage",
+        *(f"contrib_{c}" for c in codes),
+        "contrib_floor",
+        *(f"basis_{c}" for c in codes),
+        "reason_codes",
+        "explanation",
+    ]
+
+
+def _assemble(frame: pd.DataFrame, ours: dict[str, Any]) -> pd.DataFrame:
+    """Put our columns beside the input's untouched columns.
+
+    An input column with the name of one of ours keeps its name; ours becomes
+    ``demandrisk_<name>`` (reported as ``column-clash`` by validation).
+    """
+    renamed = {c: f"demandrisk_{c}" if c in frame.columns else c for c in ours}
+    added = pd.DataFrame(
+        {renamed[k]: v for k, v in ours.items()}, index=frame.index, copy=False
     )
-    return output, issues
+    return pd.concat([frame, added], axis=1)

@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .config import load_config
 from .errors import ValidationError
 from .reference import ReferenceData, load_reference
 from .schema import prepare_suppliers, read_suppliers
+from .scoring import output_columns
 
 __all__ = ["ValidationReport", "validate"]
 
@@ -75,7 +77,8 @@ def validate(
         frame, origin = suppliers, "<DataFrame>"
     else:
         frame, origin = read_suppliers(suppliers), str(suppliers)
-    prepared = prepare_suppliers(frame, reference, origin)
+    reserved = tuple(output_columns(load_config()))
+    prepared = prepare_suppliers(frame, reference, origin, reserved=reserved)
     return ValidationReport(
         valid=len(prepared.issues) == 0, rows=len(frame), issues=prepared.issues
     )
