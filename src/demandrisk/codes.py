@@ -3,23 +3,45 @@
 Resolution runs once per distinct value, not once per row, and the result is
 mapped back onto the column: a million rows with two hundred distinct sector
 labels cost two hundred look-ups.
+
+Sector labels are read in this order: a scheme prefix (``NAICS 315210``,
+``HS 6109.10``, ``ISIC 1410``; :mod:`demandrisk.mapping` adds ``NAICS`` / ``HS``
+to every cell of a column whose header names the scheme), an ISIC Rev.4 code,
+a sector name or ISIC title (``exact``), an entry of ``sector_aliases.csv``
+(``alias``), then fuzzy matching. A bare number is always read as ISIC: a
+six-digit number without a scheme is reported, never guessed as NAICS or HS.
+NAICS 2017 and HS codes go through the published concordances
+(``naics_isic.csv``, ``hs_isic.csv``; match ``concordance``): the code's
+concordance links are mapped to the profile sectors we hold; when they all land
+in one sector that is the match, when they spread over several sectors of one
+ISIC section the section is, otherwise the code is ``ambiguous-sector``.
 """
 
 from __future__ import annotations
 
+import gettext
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
 import pycountry
 from rapidfuzz import fuzz, process
 
+from ._paths import data_dir
 from .reference import ReferenceData
 from .textcolumn import TextColumn
 
-__all__ = ["BLANKS", "Resolution", "resolve_countries", "resolve_sectors"]
+__all__ = [
+    "BLANKS",
+    "SECTOR_SCHEMES",
+    "Resolution",
+    "resolve_countries",
+    "resolve_sectors",
+]
 
 # Cell texts that mean "no value" in supplier exports.
 BLANKS = frozenset({"", "na", "n/a", "n.a.", "nan", "none", "null", "-", "--"})
@@ -28,6 +50,12 @@ FUZZY_MARGIN = 4.0  # ...if the runner-up (another sector) trails by this much
 FUZZY_SUGGEST = 60.0  # below this a label is "unknown" rather than "ambiguous"
 
 _CODE = re.compile(r"^(?P<section>[A-U])?(?P<digits>\d{2,4})$")
+_SCHEME = re.compile(
+    r"^(?P<scheme>naics|hts|hs|isic)(?:\s*(?:rev\.?\s*4|2017|code))?\s*[:\-]?\s*"
+    r"(?P<code>.+)$",
+    re.IGNORECASE,
+)
+SECTOR_SCHEMES = ("isic", "naics", "hs")
 
 # Labels pycountry does not resolve but supplier files use (ISO 3166-1 alpha-3).
 COUNTRY_ALIASES: dict[str, str] = {
@@ -114,8 +142,11 @@ class Resolution:
     column : the labels as a :class:`TextColumn`.
     unique_codes : resolved code per distinct label (``None`` if unresolved).
     unique_match : how each distinct label matched (``code``, ``exact``,
-        ``alias``, ``fuzzy``) or ``None``.
-    unique_score : match score per distinct label (100 for code and exact).
+        ``concordance``, ``alias``, ``fuzzy``) or ``None``.
+    unique_score : match score per distinct label: 100 for code, exact and
+        alias; the fuzzy similarity (0-100) for fuzzy; for concordance, the
+        share (%) of the code's concordance links that fall in the matched
+        sector (100 = every link agrees).
     problems : position of each unresolved distinct label ->
         ``(issue code, message)``.
     """
@@ -168,8 +199,17 @@ class _SectorIndex:
         ):
             names[_fold(name)] = code
         self.names = names
+        self.aliases = {
+            _fold(alias): code
+            for alias, code in _sector_aliases()
+            if code in self.table_codes
+        }
+        # Aliases match exactly (after folding) only: short aliases such as
+        # "it services" would win WRatio's partial matching for any "services".
         self.choices = list(names)
-        self.labels = [f"{names[c]} {c}" for c in self.choices]
+        self.targets = names
+        self.labels = [f"{self.targets[c]} {c}" for c in self.choices]
+        self.concordances: dict[str, dict[str, list[str]]] = {}
 
     def to_table_code(self, isic_code: str) -> str | None:
         """Map an ISIC code of any level to the most detailed profile we hold."""
@@ -184,9 +224,74 @@ class _SectorIndex:
                 return division
         return section if section in self.table_codes else None
 
+    def concordance(
+        self, scheme: str, code: str, label: str
+    ) -> tuple[str | None, str | None, float, tuple[str, str] | None]:
+        """Resolve a NAICS or HS code through its concordance to ISIC Rev.4."""
+        name = {"naics": "NAICS 2017", "hs": "HS"}[scheme]
+        digits = re.sub(r"[\s.\-]", "", code)
+        if scheme == "hs" and digits.isdigit() and len(digits) > 6:
+            digits = digits[:6]  # national tariff lines (HTS 10-digit) extend HS6
+        valid = {"naics": range(2, 7), "hs": (2, 4, 6)}[scheme]
+        if not digits.isdigit() or len(digits) not in valid:
+            lengths = "2-6" if scheme == "naics" else "2, 4 or 6"
+            return (
+                None,
+                None,
+                0.0,
+                (
+                    "unknown-sector",
+                    f"expected a {name} code ({lengths} digits); {label!r} is not one",
+                ),
+            )
+        if scheme not in self.concordances:
+            self.concordances[scheme] = _concordance(scheme)
+        links = self.concordances[scheme]
+        isic = [c for key, cs in links.items() if key.startswith(digits) for c in cs]
+        if not isic:
+            return (
+                None,
+                None,
+                0.0,
+                (
+                    "unknown-sector",
+                    f"{name} code {digits} is not in the {name} to ISIC Rev.4 concordance",
+                ),
+            )
+        targets = pd.Series([self.to_table_code(c) for c in isic], dtype=object)
+        shares = targets.value_counts(normalize=True, dropna=False)
+        best = shares.index[0]
+        if best is not None and len(shares) == 1:
+            return best, "concordance", 100.0, None
+        sections = {self.section_of.get(c) for c in isic}
+        if len(sections) == 1 and None not in sections:
+            section = sections.pop()
+            if section in self.table_codes:
+                return section, "concordance", round(100.0 * shares.iloc[0], 1), None
+        top = ", ".join(
+            f"{code} ({100 * share:.0f}%)" for code, share in shares.head(3).items()
+        )
+        return (
+            None,
+            None,
+            round(100.0 * shares.iloc[0], 1),
+            (
+                "ambiguous-sector",
+                f"{name} code {digits} maps to several ISIC Rev.4 sectors: {top} of its "
+                "concordance links; give the ISIC code",
+            ),
+        )
+
     def resolve(
         self, label: str
     ) -> tuple[str | None, str | None, float, tuple[str, str] | None]:
+        scheme_match = _SCHEME.match(label.strip())
+        if scheme_match:
+            scheme = scheme_match["scheme"].lower()
+            scheme = "hs" if scheme == "hts" else scheme
+            if scheme != "isic":
+                return self.concordance(scheme, scheme_match["code"], label)
+            label = scheme_match["code"]
         compact = re.sub(r"[\s.\-]", "", label).upper()
         if compact in self.table_codes:
             return compact, "code", 100.0, None
@@ -218,31 +323,100 @@ class _SectorIndex:
                     "ISIC Rev.4 code",
                 ),
             )
+        if compact.isdigit() and len(compact) > 4:
+            return (
+                None,
+                None,
+                0.0,
+                (
+                    "unknown-sector",
+                    f"expected an ISIC Rev.4 code (2-4 digits); {label!r} has "
+                    f"{len(compact)} digits. For NAICS or HS codes name the column "
+                    "'NAICS' or 'HS code', or write 'NAICS 315210' / 'HS 610910'",
+                ),
+            )
         folded = _fold(label)
         if folded in self.names:
             return self.names[folded], "exact", 100.0, None
-        matches = process.extract(folded, self.choices, scorer=fuzz.WRatio, limit=5)
+        if folded in self.aliases:
+            return self.aliases[folded], "alias", 100.0, None
+        matches = process.extract(folded, self.choices, scorer=fuzz.WRatio, limit=25)
         if not matches:
             return None, None, 0.0, ("unknown-sector", f"no sector resembles {label!r}")
-        best_code = self.names[matches[0][0]]
-        best = matches[0][1]
-        rivals = [m[1] for m in matches[1:] if self.names[m[0]] != best_code]
-        runner_up = rivals[0] if rivals else 0.0
+        # Several names (ISIC titles of groups and classes) lead to one sector:
+        # keep each sector's best match so suggestions are distinct sectors.
+        distinct: list[tuple[str, float, int]] = []
+        for match in matches:
+            if all(self.targets[d[0]] != self.targets[match[0]] for d in distinct):
+                distinct.append(match)
+        best_code = self.targets[distinct[0][0]]
+        best = distinct[0][1]
+        runner_up = distinct[1][1] if len(distinct) > 1 else 0.0
         if best >= FUZZY_ACCEPT and best - runner_up >= FUZZY_MARGIN:
             return best_code, "fuzzy", float(best), None
-        top = _suggestions(matches[:3], self.labels)
+        top = _suggestions(distinct[:3], self.labels)
         code = "ambiguous-sector" if best >= FUZZY_SUGGEST else "unknown-sector"
-        what = (
-            "matches several sectors"
-            if code == "ambiguous-sector"
-            else "matches no sector"
-        )
+        if code == "unknown-sector":
+            what = "matches no sector"
+        elif best - runner_up >= FUZZY_MARGIN:
+            what = "is not close enough to one sector to be taken"
+        else:
+            what = "matches several sectors"
         return (
             None,
             None,
             float(best),
             (code, f"{label!r} {what}; did you mean: {top}?"),
         )
+
+
+@cache
+def _sector_aliases() -> tuple[tuple[str, str], ...]:
+    """(alias, ISIC code) pairs of the curated ``sector_aliases.csv``."""
+    path = data_dir() / "sector_aliases.csv"
+    if not path.is_file():
+        return ()
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return tuple(zip(table["alias"], table["isic_code"], strict=True))
+
+
+@cache
+def _concordance(scheme: str) -> dict[str, list[str]]:
+    """NAICS or HS code -> ISIC Rev.4 classes, from the bundled concordance."""
+    path = data_dir() / f"{scheme}_isic.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    grouped = table.groupby(f"{scheme}_code", sort=True)["isic_code"]
+    return {str(code): list(classes) for code, classes in grouped}
+
+
+@cache
+def _translated_country_names() -> dict[str, str]:
+    """Country names in every language pycountry ships (gettext catalogues).
+
+    A name that means different countries in different languages is left out.
+    """
+    folder = getattr(pycountry, "LOCALES_DIR", None)
+    if not folder or not os.path.isdir(folder):
+        return {}
+    found: dict[str, set[str]] = {}
+    for language in sorted(os.listdir(folder)):
+        try:
+            catalogue = gettext.translation("iso3166-1", folder, languages=[language])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attribute in ("name", "official_name", "common_name"):
+                english = getattr(country, attribute, None)
+                if english:
+                    local = catalogue.gettext(english)
+                    for key in {_fold_any(local), _fold(local)} - {""}:
+                        found.setdefault(key, set()).add(country.alpha_3)
+    return {name: codes.pop() for name, codes in found.items() if len(codes) == 1}
+
+
+def _fold_any(text: str) -> str:
+    """Case-fold and collapse spaces, keeping non-Latin scripts."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
 
 
 def _resolve_unique(column: TextColumn, resolver: object) -> Resolution:
@@ -271,8 +445,9 @@ def resolve_sectors(
     """Resolve sector labels to the ISIC codes of the bundled profiles.
 
     Accepts profile codes (``C14``), ISIC Rev.4 codes of any level (``14``,
-    ``141``, ``1410``, ``C1410``), sector names and ISIC titles, and
-    free text close enough to one sector.
+    ``141``, ``1410``, ``C1410``), NAICS 2017 and HS codes with a scheme prefix
+    (``NAICS 315210``, ``HS 6109.10``), sector names and ISIC titles, curated
+    aliases (``garment mfg``) and free text close enough to one sector.
 
     Examples
     --------
@@ -282,6 +457,10 @@ def resolve_sectors(
     ...                     load_reference())
     >>> r.codes.tolist(), r.match.tolist()
     (['C14', 'C14', 'C14'], ['code', 'code', 'exact'])
+    >>> r = resolve_sectors(pd.Series(["NAICS 315210", "HS 5201.00", "labour hire"]),
+    ...                     load_reference())
+    >>> r.codes.tolist(), r.match.tolist()
+    (['C14', 'A01', 'N78'], ['concordance', 'concordance', 'alias'])
     """
     return _resolve_unique(_as_column(values), _sector_index(reference))
 
@@ -300,9 +479,15 @@ class _CountryIndex:
     def __init__(self, reference: ReferenceData) -> None:
         self.known = set(reference.countries.index)
         countries = reference.countries
+        has_numeric = countries["numeric"].str.strip() != ""  # Kosovo has none
         self.by_numeric = dict(
-            zip(countries["numeric"].str.zfill(3), countries.index, strict=True)
+            zip(
+                countries.loc[has_numeric, "numeric"].str.zfill(3),
+                countries.index[has_numeric],
+                strict=True,
+            )
         )
+        self.display = dict(zip(countries.index, countries["name"], strict=True))
         self.by_iso2 = dict(zip(countries["iso2"], countries.index, strict=True))
         self.names = {
             _fold(n): c for n, c in zip(countries["name"], countries.index, strict=True)
@@ -330,8 +515,15 @@ class _CountryIndex:
             found = None
         if found is not None and found.alpha_3 in self.known:
             return found.alpha_3, "exact", 100.0, None
+        translated = _translated_country_names()
+        for key in (_fold_any(label), folded):
+            if translated.get(key) in self.known:
+                return translated[key], "exact", 100.0, None
         matches = process.extract(folded, self.choices, scorer=fuzz.WRatio, limit=3)
-        top = ", ".join(f"{self.names[m[0]]} ({m[1]:.0f})" for m in matches)
+        top = ", ".join(
+            f"{self.display[self.names[m[0]]]} = {self.names[m[0]]} ({m[1]:.0f})"
+            for m in matches
+        )
         return (
             None,
             None,
@@ -349,6 +541,9 @@ def resolve_countries(
 ) -> Resolution:
     """Resolve country labels (ISO2, ISO3, numeric, names, aliases) to ISO3.
 
+    Names are also read in every language pycountry has a translation for
+    (``Deutschland``, ``Allemagne``, ``中国``).
+
     Examples
     --------
     >>> from demandrisk.reference import load_reference
@@ -356,5 +551,8 @@ def resolve_countries(
     ...                       load_reference())
     >>> r.codes.tolist()
     ['VNM', 'TUR', 'GBR', 'BGD', 'BGD']
+    >>> resolve_countries(pd.Series(["Deutschland", "Côte d'Ivoire", "中国"]),
+    ...                   load_reference()).codes.tolist()
+    ['DEU', 'CIV', 'CHN']
     """
     return _resolve_unique(_as_column(values), _CountryIndex(reference))

@@ -1,4 +1,9 @@
-"""Writing outputs safely: atomically, and never over an input file."""
+"""Writing outputs safely: atomically, never over an input file, no live formulas.
+
+The format follows the output's extension: ``.xlsx`` (Excel), ``.parquet``,
+anything else CSV. Text cells that a spreadsheet would run as a formula are
+escaped in CSV and Excel output (see :mod:`demandrisk.safety`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from .errors import OutputError
+from .safety import escape_formulas
 
 __all__ = ["write_table"]
 
@@ -38,10 +44,27 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     pa_csv.write_csv(table, str(path), pa_csv.WriteOptions(quoting_style="needed"))
 
 
+def _write_excel(frame: pd.DataFrame, path: Path) -> None:
+    try:
+        frame.to_excel(path, index=False, engine="openpyxl")
+    except ImportError as error:
+        raise OutputError(
+            f"Writing {path.name} needs openpyxl ({error}); pip install openpyxl, "
+            "or write .csv"
+        ) from None
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, str(path))
+
+
 def write_table(
     frame: pd.DataFrame, path: str | Path, *, protect: Iterable[str | Path] = ()
 ) -> Path:
-    """Write ``frame`` as CSV to ``path`` atomically.
+    """Write ``frame`` to ``path`` atomically (CSV, ``.xlsx`` or ``.parquet``).
 
     The table is written to a temporary file in the same folder and renamed
     into place, so an interrupted run never leaves a half-written output.
@@ -78,7 +101,13 @@ def write_table(
     )
     try:
         os.close(handle)
-        _write_csv(frame, Path(temporary))
+        suffix = target.suffix.lower()
+        if suffix in {".xlsx", ".xlsm"}:
+            _write_excel(escape_formulas(frame), Path(temporary))
+        elif suffix == ".parquet":
+            _write_parquet(frame, Path(temporary))
+        else:
+            _write_csv(escape_formulas(frame), Path(temporary))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -29,6 +29,7 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "PreparedSuppliers",
+    "merge_issues",
     "prepare_suppliers",
     "read_suppliers",
 ]
@@ -59,6 +60,17 @@ ISSUE_CODES = (
     "type-error",
     "out-of-range",
     "column-clash",
+    # Supply graph (demandrisk.graph / tiers):
+    "self-loop",  # a supplier names itself as its buyer
+    "cycle",  # suppliers supply each other in a loop (all ids listed)
+    "unreachable",  # the chain never reaches the company
+    "tier-mismatch",  # the tier column contradicts the graph
+    "unknown-supplier",  # an edge names a supplier not in the file
+    # Reading and mapping (demandrisk.readers / mapping / numbers):
+    "skipped-rows",  # a title or blank rows above the header were skipped
+    "derived-id",  # no supplier id column: ids derived from name + country
+    "converted-percentage",  # a share written as a percentage was divided by 100
+    "ambiguous-number",  # e.g. 1,234: 1234 or 1.234? Not guessed; give --decimal
 )
 _TRUE = frozenset({"yes", "y", "true", "t", "1"})
 _FALSE = frozenset({"no", "n", "false", "f", "0"})
@@ -95,10 +107,14 @@ class PreparedSuppliers:
     origin: str
 
 
-def read_suppliers(path: str | Path) -> pd.DataFrame:
+def read_suppliers(
+    path: str | Path, *, encoding: str | None = None, sheet: str | int | None = None
+) -> pd.DataFrame:
     """Read a supplier file (CSV, Excel or Parquet) with every cell as text.
 
     Reading as text keeps ids such as ``007`` and codes such as ``0111`` intact.
+    Delimiter, encoding and header row are detected (see
+    :func:`demandrisk.readers.read_table`, which also returns reading issues).
 
     Examples
     --------
@@ -107,29 +123,9 @@ def read_suppliers(path: str | Path) -> pd.DataFrame:
     >>> {"supplier_id", "country", "sector"} <= set(frame.columns)
     True
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputDataError(f"Supplier file not found: {path}")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in {".xlsx", ".xlsm", ".xls"}:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-        elif suffix == ".parquet":
-            frame = pd.read_parquet(path).astype("string").fillna("").astype(object)
-        else:
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, encoding="utf-8-sig"
-            )
-    except ImportError as error:
-        raise InputDataError(
-            f"Reading {path.name} needs an optional package: {error}. "
-            "Install it (pip install openpyxl / pyarrow) or save the file as CSV."
-        ) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as error:
-        raise InputDataError(
-            f"{path}: cannot be read as {suffix or 'CSV'}: {error}"
-        ) from None
-    return frame
+    from .readers import read_table  # readers imports this module
+
+    return read_table(Path(path), encoding=encoding, sheet=sheet).frame
 
 
 def _issues_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -140,10 +136,15 @@ def _issues_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
         )
     issues = pd.concat(parts, ignore_index=True)[ISSUE_COLUMNS]
     issues["row"] = issues["row"].astype("int64")
-    # Stable order: by row, then column order of the file, then code.
+    # Stable order: by row, then column name, then code.
     return issues.sort_values(["row", "column", "code"], kind="stable").reset_index(
         drop=True
     )
+
+
+def merge_issues(*tables: pd.DataFrame | None) -> pd.DataFrame:
+    """Concatenate issues tables in the one stable order (row, column, code)."""
+    return _issues_frame([t for t in tables if t is not None])
 
 
 def _cell_issues(
@@ -179,19 +180,32 @@ def _unique_issues(
 
 
 def _parse_column(
-    column: TextColumn, name: str, kind: str
+    column: TextColumn, name: str, kind: str, decimal: str | None = None
 ) -> tuple[np.ndarray, list[pd.DataFrame]]:
-    """Parse each distinct text once; return per-row values and issues."""
+    """Parse each distinct text once; return per-row values and issues.
+
+    Numbers are read as typed (``45%``, ``1,234.5``, ``0,45``; see
+    :mod:`demandrisk.numbers`). A ``%`` is a percentage in a share column (one
+    ``converted-percentage`` issue for the column) and a type error elsewhere;
+    a text that reads as two numbers (``1,234``) is ``ambiguous-number``.
+    """
+    from .numbers import parse_numbers  # numbers imports codes, not schema
+
     folded = pd.Series(column.folded(), dtype=object)
     blank = folded.isin(BLANKS).to_numpy()
+    ambiguous = np.zeros(len(column.texts), dtype=bool)
+    percent = np.zeros(len(column.texts), dtype=bool)
     if kind == "flag":
         values = np.where(
             folded.isin(_TRUE), 1.0, np.where(folded.isin(_FALSE), 0.0, np.nan)
         )
     else:
-        text = pd.Series(column.texts, dtype=object).where(~blank)
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
-    bad_type = np.isnan(values) & ~blank
+        parsed = parse_numbers(column.texts, decimal)
+        values, ambiguous, percent = parsed.values, parsed.ambiguous, parsed.percent
+        if kind != "share":
+            values = np.where(percent, np.nan, values)
+            percent = np.zeros_like(percent)
+    bad_type = np.isnan(values) & ~blank & ~ambiguous
     if kind in {"count", "tier"}:
         bad_type |= ~(np.isnan(values) | (values % 1 == 0))
     expected = _EXPECTED[kind]
@@ -202,8 +216,34 @@ def _parse_column(
             name,
             "type-error",
             f"expected {expected} in column {name}; the cell is not read as that",
-        )
+        ),
+        _unique_issues(
+            ambiguous,
+            column,
+            name,
+            "ambiguous-number",
+            f"expected a number in column {name}; the comma could group thousands "
+            "or mark decimals, so the cell is not read (give --decimal . or ,)",
+        ),
     ]
+    converted = int(column.per_row(percent).sum())
+    if converted:
+        example = column.texts[np.flatnonzero(percent)[0]]
+        issues.append(
+            pd.DataFrame(
+                [
+                    [
+                        1,
+                        name,
+                        "converted-percentage",
+                        example,
+                        f"{converted} cell(s) of column {name} written as percentages "
+                        f"(such as {example!r}) were divided by 100",
+                    ]
+                ],
+                columns=ISSUE_COLUMNS,
+            )
+        )
     values = np.where(bad_type, np.nan, values)
     low = {"share": 0.0, "count": 0.0, "amount": 0.0, "tier": 1.0, "flag": 0.0}
     out_of_range = ~np.isnan(values) & (
@@ -244,12 +284,15 @@ def prepare_suppliers(
     reference: ReferenceData,
     origin: str = "<DataFrame>",
     extra_numeric: tuple[str, ...] = (),
+    reserved: tuple[str, ...] = (),
 ) -> PreparedSuppliers:
     """Validate a supplier frame and resolve its codes.
 
     Raises :class:`InputDataError` only when a required column is missing (the
     data cannot be scored at all); every other problem becomes an issue.
-    ``extra_numeric`` names further columns a custom model reads as numbers.
+    ``extra_numeric`` names further columns a custom model reads as numbers;
+    ``reserved`` the output columns scoring adds (an input column of the same
+    name is a ``column-clash``: kept, and demandrisk's column is renamed).
 
     Examples
     --------
@@ -289,6 +332,23 @@ def prepare_suppliers(
             )
         )
     issues.append(_duplicate_ids(texts["supplier_id"]))
+    issues.append(
+        pd.DataFrame(
+            [
+                {
+                    "row": 1,
+                    "column": name,
+                    "code": "column-clash",
+                    "value": name,
+                    "message": f"the input already has a column {name!r}; it is kept "
+                    f"as is and demandrisk's column is named 'demandrisk_{name}'",
+                }
+                for name in reserved
+                if name in frame.columns
+            ],
+            columns=ISSUE_COLUMNS,
+        )
+    )
     sector = resolve_sectors(texts["sector"], reference)
     country = resolve_countries(texts["country"], reference)
     for column, resolution in (("sector", sector), ("country", country)):

@@ -1,0 +1,50 @@
+"""Spreadsheet formula injection: escape text cells a spreadsheet would run.
+
+A supplier named ``=HYPERLINK("http://evil", "click")`` or ``@SUM(A1)`` in a
+CSV or Excel output becomes a live formula when opened. OWASP's advice: prefix
+text cells that start with ``=``, ``+``, ``-``, ``@``, tab or carriage return
+with a single quote. Only text columns are touched: numbers in numeric columns
+(``-2.5``) stay numbers. The escape is visible and reversible (drop the ``'``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pandas.api.types import is_object_dtype, is_string_dtype
+
+__all__ = ["FORMULA_PREFIXES", "escape_formulas"]
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy with every risky text cell prefixed by ``'``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"name": ["=1+1", "+1", "-2", "@SUM(A1)", "Ok"],
+    ...                       "score": [-2.5, 1.0, 2.0, 3.0, 4.0]})
+    >>> escape_formulas(frame)["name"].tolist()
+    ["'=1+1", "'+1", "'-2", "'@SUM(A1)", 'Ok']
+    >>> escape_formulas(frame)["score"].tolist()[0]
+    -2.5
+    """
+    out = frame.copy(deep=False)
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        if not (is_object_dtype(series.dtype) or is_string_dtype(series.dtype)):
+            continue
+        is_text = (
+            series.map(lambda v: isinstance(v, str))
+            if is_object_dtype(series.dtype)
+            else None
+        )
+        text = series.astype("string")
+        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(bool)
+        if is_text is not None:
+            risky &= is_text.to_numpy(bool)
+        if risky.any():
+            escaped = series.astype(object).copy()
+            escaped[risky] = "'" + text[risky].astype(object)
+            out.isetitem(position, escaped.to_numpy(dtype=object))
+    return out

@@ -1,0 +1,227 @@
+"""Score a CSV larger than memory in chunks, with the in-memory run's output.
+
+Two passes over the file:
+
+1. a cheap pass over the columns whose checks need the whole file (the ids for
+   ``duplicate-id`` and ``unknown-buyer``; the numeric columns, whose decimal
+   mark and percentage reading are decided per column, see
+   :func:`demandrisk.readers.plan_numbers`);
+2. chunks of ``chunksize`` rows, each scored and appended to the output with
+   the same writer as :func:`demandrisk.io.write_table`, with a tqdm progress
+   bar on stderr.
+
+Scores are row-local with the goalposts normalisation of the default model;
+a model with fitted normalisation (``minmax``...) is fitted on the first pass
+of a full in-memory run only, so it is refused here. Chain exposure over
+``buyer_id`` links needs the whole supply graph: such files are refused too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import inspect
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from .config import load_config
+from .errors import ConfigError, InputDataError, OutputError
+from .io import write_table
+from .mapping import ColumnMapping
+from .readers import detect_encoding, plan_numbers, sniff_csv
+from .safety import escape_formulas
+from .schema import ISSUE_COLUMNS, OPTIONAL_COLUMNS, _duplicate_ids
+from .textcolumn import TextColumn
+
+__all__ = ["score_csv"]
+
+_GLOBAL_CODES = ("duplicate-id", "unknown-buyer")
+
+
+def _csv_bytes(frame: pd.DataFrame, header: bool) -> bytes:
+    table = pa.Table.from_pandas(escape_formulas(frame), preserve_index=False)
+    for position, column in enumerate(table.schema):
+        if pa.types.is_dictionary(column.type) or pa.types.is_null(column.type):
+            table = table.set_column(
+                position, column.name, table.column(position).cast(pa.string())
+            )
+    sink = io.BytesIO()
+    options = pa_csv.WriteOptions(quoting_style="needed", include_header=header)
+    pa_csv.write_csv(table, sink, options)
+    return sink.getvalue()
+
+
+def _global_issues(
+    ids: pd.Series, buyers: pd.Series | None, offset: int
+) -> pd.DataFrame:
+    """duplicate-id and unknown-buyer over the whole file (rows as file lines)."""
+    column = TextColumn.from_series(ids)
+    parts = [_duplicate_ids(column)]
+    if buyers is not None:
+        texts = TextColumn.from_series(buyers)
+        blank = pd.Series(texts.folded()).isin({"", "na", "n/a", "none", "-"})
+        known = pd.Series(texts.texts, dtype=object).isin(pd.Index(column.texts))
+        flagged = texts.per_row((~blank & ~known).to_numpy())
+        positions = np.flatnonzero(flagged)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": positions + 2,
+                    "column": "buyer_id",
+                    "code": "unknown-buyer",
+                    "value": texts.rows()[positions],
+                    "message": "expected the supplier_id of a supplier in this file, "
+                    "or blank for the company itself; no supplier has this id",
+                }
+            )
+        )
+    issues = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
+    issues["row"] = issues["row"].astype("int64") + offset
+    return issues[ISSUE_COLUMNS]
+
+
+def _encoding_of(path: Path, head: bytes) -> str:
+    """Detect on the first bytes; confirm UTF-8 over the whole file, streamed."""
+    found = detect_encoding(head)
+    if found != "utf-8":
+        return found
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def score_csv(
+    path: str | Path,
+    output: str | Path,
+    config: Any = None,
+    *,
+    chunksize: int = 100_000,
+    mapping: Any = None,
+    encoding: str | None = None,
+    decimal: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Score the CSV at ``path`` chunk by chunk into ``output``; return the issues.
+
+    The output is byte for byte the one ``write_table(score(path).scores)``
+    writes.
+    """
+    from .scoring import score  # scoring imports readers; avoid a cycle
+
+    if chunksize < 1:
+        raise ConfigError(f"expected chunksize of at least 1; got {chunksize}")
+    path, output = Path(path), Path(output)
+    config = load_config(config)
+    if any(i.normalisation != "goalposts" for i in config.indicators.values()):
+        raise ConfigError(
+            "--chunksize needs goalposts normalisation (fitted methods are fitted on "
+            "the whole file); score this file without --chunksize"
+        )
+    if not path.is_file():
+        raise InputDataError(f"Supplier file not found: {path}")
+    with path.open("rb") as stream:
+        head = stream.read(1 << 16)
+    if encoding is None:
+        encoding = _encoding_of(path, head)
+    used, delimiter, skip, rows = sniff_csv(head, encoding, str(path))
+    headers = [str(h) for h in rows[-1]]
+    rules = ColumnMapping.from_any(mapping)
+    columns = rules.resolve(headers)
+    if "supplier_id" not in columns:
+        raise InputDataError(
+            f"{path}: --chunksize needs a supplier id column (found {headers[:12]})"
+        )
+    if "buyer_id" in columns and getattr(config, "tiers", None) is not None:
+        raise ConfigError(
+            f"{path}: chain exposure over buyer_id needs the whole supply graph; "
+            "score this file without --chunksize"
+        )
+    read: dict[str, Any] = {
+        "sep": delimiter,
+        "skiprows": skip,
+        "header": 0,
+        "dtype": str,
+        "keep_default_na": False,
+        "encoding": used,
+    }
+    numeric = [
+        c
+        for c, k in OPTIONAL_COLUMNS.items()
+        if k in {"share", "count", "amount", "tier"} and c in columns
+    ]
+    needed = {
+        columns[c][0] for c in ["supplier_id", "buyer_id", *numeric] if c in columns
+    }
+    first = pd.read_csv(path, usecols=sorted(needed), **read).fillna("")
+    ids = first[columns["supplier_id"][0]]
+    buyers = first[columns["buyer_id"][0]] if "buyer_id" in columns else None
+    issues = [_global_issues(ids, buyers, skip)]
+    if (issues[0]["code"] == "duplicate-id").any() and config.tiers is not None:
+        raise ConfigError(
+            f"{path}: duplicated supplier ids are joined for chain exposure across "
+            "the whole file; fix the ids or score this file without --chunksize"
+        )
+    plan = plan_numbers(
+        {c: TextColumn.from_series(first[columns[c][0]]).texts for c in numeric},
+        decimal,
+    )
+    total = len(first)
+    del first
+    options = set(inspect.signature(score).parameters)
+    extra: dict[str, Any] = {}
+    for name, value in (("mapping", mapping), ("decimal", decimal), ("numbers", plan)):
+        if name in options:
+            extra[name] = value
+    write_table(pd.DataFrame(), output, protect=[path])  # checks, then replaced
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{output.name}.", suffix=".tmp", dir=output.parent
+    )
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="rows", desc=path.name, file=None, leave=False)
+    try:
+        with os.fdopen(handle, "wb") as sink:
+            start = 0
+            for chunk in pd.read_csv(path, chunksize=chunksize, **read):
+                chunk = chunk.fillna("")
+                chunk.index = pd.RangeIndex(start, start + len(chunk))
+                result = score(chunk.reset_index(drop=True), config, **extra)
+                sink.write(_csv_bytes(result.scores, header=start == 0))
+                found = result.issues
+                found = found[~found["code"].isin(_GLOBAL_CODES)].copy()
+                data_rows = found["row"] > 1
+                found.loc[data_rows, "row"] += start + skip
+                found.loc[~data_rows, "row"] += skip
+                issues.append(found if start == 0 else found[data_rows])
+                start += len(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if not output.stat().st_size:
+        raise OutputError(f"{path}: no rows to score")
+    parts = [p for p in issues if len(p)]
+    out = pd.concat(parts, ignore_index=True) if parts else issues[0]
+    return out.sort_values(["row", "column", "code"], kind="stable").reset_index(
+        drop=True
+    )
