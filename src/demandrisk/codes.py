@@ -255,7 +255,8 @@ class _SectorIndex:
                 0.0,
                 (
                     "unknown-sector",
-                    f"{name} code {digits} is not in the {name} to ISIC Rev.4 concordance",
+                    f"{name} code {digits} is not in the {name} to ISIC Rev.4 "
+                    "concordance",
                 ),
             )
         targets = pd.Series([self.to_table_code(c) for c in isic], dtype=object)
@@ -277,8 +278,8 @@ class _SectorIndex:
             round(100.0 * shares.iloc[0], 1),
             (
                 "ambiguous-sector",
-                f"{name} code {digits} maps to several ISIC Rev.4 sectors: {top} of its "
-                "concordance links; give the ISIC code",
+                f"{name} code {digits} maps to several ISIC Rev.4 sectors: {top} "
+                "of its concordance links; give the ISIC code",
             ),
         )
 
