@@ -16,7 +16,10 @@ Examples
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
+from .audit import load_run, verify_run, write_run
+from .calibrate import calibrate
 from .config import ModelConfig, load_config
+from .diff import diff_runs
 from .errors import (
     ConfigError,
     DemandRiskError,
@@ -25,10 +28,13 @@ from .errors import (
     ReferenceDataError,
     ValidationError,
 )
+from .estimator import RiskScorer
 from .reference import ReferenceData, load_reference
+from .report import render_report
 from .result import ScoreResult
 from .schema import read_suppliers
 from .scoring import score
+from .sensitivity import sensitivity
 from .validation import ValidationReport, validate
 
 try:
@@ -44,13 +50,21 @@ __all__ = [
     "OutputError",
     "ReferenceData",
     "ReferenceDataError",
+    "RiskScorer",
     "ScoreResult",
     "ValidationError",
     "ValidationReport",
     "__version__",
+    "calibrate",
+    "diff_runs",
     "load_config",
     "load_reference",
+    "load_run",
     "read_suppliers",
+    "render_report",
     "score",
+    "sensitivity",
     "validate",
+    "verify_run",
+    "write_run",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -17,6 +18,7 @@ from .config import load_config
 from .errors import DemandRiskError, InputDataError, OutputError
 from .io import write_table
 from .reference import load_reference
+from .result import ScoreResult
 from .scoring import score as score_suppliers
 from .validation import validate as validate_suppliers
 
@@ -56,15 +58,118 @@ def cli() -> None:
 @click.option(
     "--top", default=10, show_default=True, help="Riskiest suppliers to print."
 )
+@click.option("--encoding", help="Force the text encoding of a CSV (e.g. cp1252).")
+@click.option("--sheet", help="Excel sheet name or 0-based number (default: first).")
+@click.option(
+    "--decimal", type=click.Choice([".", ","]), help="Decimal mark of numbers."
+)
+@click.option(
+    "--map",
+    "map_path",
+    type=click.Path(path_type=Path),
+    help="Column mapping TOML (see `demandrisk init-map`).",
+)
+@click.option(
+    "--chunksize",
+    type=click.IntRange(min=1),
+    help="Score a large CSV in chunks of N rows (needs -o).",
+)
+@click.option(
+    "--edges",
+    "edges_path",
+    type=click.Path(path_type=Path),
+    help="Supply links supplier_id,buyer_id[,share] (several customers).",
+)
+@click.option(
+    "--sourcing-countries",
+    help="Comma-separated ISO3 countries of unmapped inputs (hidden tiers).",
+)
+@click.option(
+    "--run-dir",
+    type=click.Path(path_type=Path),
+    help="Write a reproducible run folder (scores, issues, manifest, reports).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing --run-dir.")
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    help="Earlier run folder: the reports show the movers since it.",
+)
 def score(
-    input_path: Path, output: Path | None, config_path: Path | None, top: int
+    input_path: Path,
+    output: Path | None,
+    config_path: Path | None,
+    top: int,
+    edges_path: Path | None = None,
+    sourcing_countries: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    decimal: str | None = None,
+    map_path: Path | None = None,
+    chunksize: int | None = None,
+    run_dir: Path | None = None,
+    force: bool = False,
+    previous: Path | None = None,
 ) -> None:
     """Score every supplier in INPUT and print a summary."""
+    options: dict[str, Any] = {
+        k: v
+        for k, v in {
+            "mapping": map_path,
+            "encoding": encoding,
+            "sheet": sheet,
+            "decimal": decimal,
+        }.items()
+        if v is not None
+    }
+    if edges_path is not None:
+        options["edges"] = edges_path
+    if sourcing_countries:
+        options["sourcing_countries"] = [
+            c.strip().upper() for c in sourcing_countries.split(",") if c.strip()
+        ]
     try:
         config = load_config(config_path)
-        result = score_suppliers(input_path, config)
+        if run_dir is not None:  # refuse before scoring, not after
+            from .audit import start_run
+
+            if chunksize is not None:
+                raise OutputError("--run-dir cannot be combined with --chunksize")
+            started = start_run(run_dir, force)
+        if chunksize is not None:
+            if output is None:
+                raise OutputError("--chunksize writes its result: give -o OUTPUT")
+            from .stream import score_csv
+
+            issues = score_csv(
+                input_path,
+                output,
+                config,
+                chunksize=chunksize,
+                mapping=map_path,
+                encoding=encoding,
+                decimal=decimal,
+            )
+            click.echo(f"Wrote {output} ({len(issues)} data issue(s)).")
+            return
+        if map_path or encoding or sheet or decimal:
+            _print_mapping(input_path, map_path, encoding, sheet, decimal)
+        result = score_suppliers(input_path, config, **options)
         if output is not None:
             write_table(result.scores, output, protect=[input_path])
+        if run_dir is not None:
+            from .audit import write_run
+
+            write_run(
+                result,
+                run_dir,
+                input_path=input_path,
+                force=force,
+                previous=previous,
+                options=options,
+                started=started,
+            )
+            click.echo(f"Wrote run folder {run_dir}", err=True)
     except DemandRiskError as error:
         _fail(error)
     scores = result.scores
@@ -82,6 +187,7 @@ def score(
     columns = ["supplier_id", "risk_score", "risk_band", "reason_codes"]
     shown = riskiest[columns].assign(risk_score=riskiest["risk_score"].round(1))
     _print_table(shown)
+    _print_tier_summary(result)
     if len(result.issues):
         counts = result.issues["code"].value_counts()
         summary = ", ".join(f"{code} {n}" for code, n in counts.items())
@@ -92,6 +198,27 @@ def score(
         )
     if output is not None:
         click.echo(f"\nWrote {output}")
+
+
+def _print_tier_summary(result: ScoreResult) -> None:
+    """Suppliers per tier, spend by chain band and the riskiest paths."""
+    if result.company is None:
+        return
+    scores = result.scores
+    tiers = scores["supply_tier"].astype("Int64").value_counts(dropna=False)
+    tiers = tiers.sort_index()
+    click.echo("\nSuppliers per tier (1 = supplies the company):")
+    for tier, count in zip(tiers.index, tiers.to_numpy(), strict=True):
+        label = "unmapped" if tier is pd.NA else f"tier {tier}"
+        click.echo(f"  {label:<9} {count:>8}")
+    spend = result.company.spend_by_band
+    if len(spend):
+        click.echo("\nSpend by chain band:")
+        _print_table(spend.assign(share=spend["share"].round(3)))
+    paths = result.company.top_paths.head(5)
+    if len(paths):
+        click.echo("\nPaths carrying the most risk to the company:")
+        _print_table(paths.round(1))
 
 
 @cli.command()
@@ -146,6 +273,75 @@ def explain(input_path: Path, supplier_id: str, config_path: Path | None) -> Non
     click.echo(f"\nsum of contributions = {table['contribution'].sum():.2f}")
     click.echo(f"reasons: {row['reason_codes']}")
     click.echo(str(row["explanation"]))
+    if "chain_score" in row.index:
+        tier = row["supply_tier"]
+        tier_text = "not connected to the company" if pd.isna(tier) else f"tier {tier}"
+        click.echo(
+            f"\nchain: {tier_text}; chain score {row['chain_score']:.1f} "
+            f"({str(row['chain_band']).upper()}); path {row['chain_path']}"
+        )
+        click.echo(str(row["chain_explanation"]))
+        hidden = row["hidden_upstream_score"]
+        if not pd.isna(hidden):
+            click.echo(
+                f"estimated risk of its unmapped inputs (typical inputs of its "
+                f"sector, an estimate, not part of the score): {hidden:.1f}"
+            )
+
+
+def _print_mapping(
+    input_path: Path,
+    map_path: Path | None,
+    encoding: str | None,
+    sheet: str | None,
+    decimal: str | None,
+) -> None:
+    """Print what was understood of INPUT (stderr, so stdout stays the summary)."""
+    from .readers import prepare_input
+
+    _, _, _, report = prepare_input(
+        input_path, map_path, encoding=encoding, sheet=sheet, decimal=decimal
+    )
+    click.echo(str(report), err=True)
+
+
+@cli.command("init-map")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Mapping TOML to write."
+)
+@click.option("--encoding", help="Force the text encoding of a CSV.")
+@click.option("--sheet", help="Excel sheet name or 0-based number.")
+def init_map(
+    input_path: Path, output: Path | None, encoding: str | None, sheet: str | None
+) -> None:
+    """Write a column mapping for INPUT, pre-filled with the guesses."""
+    from .mapping import guess_columns, mapping_toml
+    from .readers import read_table
+
+    try:
+        read = read_table(input_path, encoding=encoding, sheet=sheet)
+        headers = [str(c) for c in read.frame.columns]
+        guesses = guess_columns(headers)
+        labels = {}
+        for column in ("sector", "country"):
+            if column in guesses:
+                values = read.frame[guesses[column][0]].astype(str).str.strip()
+                labels[column] = values[values != ""].value_counts().index.tolist()
+        text = mapping_toml(
+            headers, guesses, labels.get("sector", []), labels.get("country", [])
+        )
+        target = output or input_path.with_name(input_path.stem + ".map.toml")
+        if target.exists():
+            raise OutputError(f"{target} exists; remove it or give -o another path")
+        target.write_text(text, encoding="utf-8")
+    except DemandRiskError as error:
+        _fail(error)
+    click.echo(text)
+    click.echo(
+        f"Wrote {target}; edit it, then: demandrisk score {input_path} --map {target}",
+        err=True,
+    )
 
 
 @cli.command()
@@ -165,6 +361,167 @@ def sectors() -> None:
         )
     )
     click.echo(f"\nSources: {reference.folder / 'sources.csv'}")
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(path_type=Path))
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(path_type=Path),
+    help="Supplier file to rerun (default: the path in the manifest).",
+)
+def verify(run_dir: Path, input_path: Path | None) -> None:
+    """Rerun RUN from its manifest; exit 1 unless every score is identical."""
+    from .audit import verify_run
+
+    try:
+        report = verify_run(run_dir, input_path)
+    except DemandRiskError as error:
+        _fail(error)
+    click.echo(str(report))
+    sys.exit(0 if report.identical else EXIT_INVALID)
+
+
+@cli.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="changes.csv to write."
+)
+def diff(old: Path, new: Path, output: Path | None) -> None:
+    """What changed between run folders OLD and NEW, supplier by supplier, and why."""
+    from .diff import diff_runs
+
+    try:
+        result = diff_runs(old, new)
+        if output is not None:
+            write_table(result.changes, output)
+    except DemandRiskError as error:
+        _fail(error)
+    click.echo(result.summary())
+    if output is not None:
+        click.echo(f"\nWrote {output}")
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(path_type=Path))
+@click.option(
+    "--previous", type=click.Path(path_type=Path), help="Earlier run: show movers."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "xlsx", "md"]),
+    default="html",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write.")
+def report(run_dir: Path, previous: Path | None, fmt: str, output: Path | None) -> None:
+    """Re-render the report of RUN from its files (no rescoring)."""
+    from .report import render_report
+
+    try:
+        path = render_report(
+            run_dir,
+            previous=previous,
+            format=fmt,  # type: ignore[arg-type]
+            output=output,
+        )
+    except DemandRiskError as error:
+        _fail(error)
+    click.echo(f"Wrote {path}")
+
+
+@cli.command("sensitivity")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path))
+@click.option("--samples", default=1000, show_default=True, type=click.IntRange(1))
+@click.option("--spread", default=0.25, show_default=True, type=float)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Per-supplier CSV."
+)
+def sensitivity_command(
+    input_path: Path,
+    config_path: Path | None,
+    samples: int,
+    spread: float,
+    seed: int,
+    output: Path | None,
+) -> None:
+    """How stable is each band and rank when the weights move?"""
+    from .sensitivity import sensitivity as run_sensitivity
+
+    try:
+        result = score_suppliers(input_path, load_config(config_path))
+        report = run_sensitivity(result, samples=samples, spread=spread, seed=seed)
+        if output is not None:
+            write_table(report.suppliers, output, protect=[input_path])
+    except DemandRiskError as error:
+        _fail(error)
+    table = report.suppliers
+    unstable = int((~table["band_stable"] & table["risk_band"].ne("")).sum())
+    click.echo(
+        f"{samples} samples, weights x (1 +- {spread}), seed {seed}: "
+        f"{unstable} of {len(table)} suppliers keep their band in under 90% of "
+        "samples."
+    )
+    columns = ["node", "weight", "loo_rank_change", "sobol_first", "sobol_total"]
+    click.echo("\nWhich weights matter (rank change when left out; Sobol indices):")
+    _print_table(report.indicators[columns].round(3))
+    if output is not None:
+        click.echo(f"\nWrote {output}")
+
+
+@cli.command("calibrate")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "--outcomes",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="CSV: supplier_id, finding (1/0) and optionally date.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="New model TOML to write (never the default).",
+)
+@click.option("--config", "config_path", type=click.Path(path_type=Path))
+@click.option("--shrink", default=1.0, show_default=True, type=float)
+@click.option("--seed", default=0, show_default=True, type=int)
+def calibrate_command(
+    input_path: Path,
+    outcomes: Path,
+    output: Path,
+    config_path: Path | None,
+    shrink: float,
+    seed: int,
+) -> None:
+    """Fit weights to audit findings; compare with the expert weights."""
+    import warnings
+
+    from .calibrate import calibrate as run_calibrate
+
+    try:
+        if output.exists():  # fail before the fit, not after it
+            raise OutputError(f"{output} exists; remove it or give another path")
+        result = score_suppliers(input_path, load_config(config_path))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fitted = run_calibrate(result, outcomes, shrink=shrink, seed=seed)
+        for warning in caught:
+            click.echo(f"warning: {warning.message}", err=True)
+        fitted.to_toml(output)
+    except DemandRiskError as error:
+        _fail(error)
+    click.echo(fitted.comment())
+    click.echo(
+        f"\nWrote {output}; score with it: demandrisk score {input_path} "
+        f"--config {output}"
+    )
 
 
 def main() -> None:

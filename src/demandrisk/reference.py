@@ -142,6 +142,23 @@ class ReferenceData:
         return listing.groupby(level=[0, 1]).max()
 
 
+def _all_sources(folder: Path, sources: pd.DataFrame) -> pd.DataFrame:
+    """``sources.csv`` plus the source lists of the other generated tables.
+
+    Each generator script (reference data, concordances, upstream links)
+    writes its own ``*_sources.csv`` so that none rewrites another's file.
+    """
+    extra = [
+        pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+        for p in sorted(folder.glob("*_sources.csv"))
+    ]
+    combined = pd.concat([sources, *extra], ignore_index=True)
+    dupes = combined["id"][combined["id"].duplicated()].tolist()
+    if dupes:
+        raise ReferenceDataError(f"{folder}: source ids defined twice: {dupes[:5]}")
+    return combined
+
+
 @cache
 def _load_cached(folder: str) -> ReferenceData:
     path = Path(folder)
@@ -179,7 +196,7 @@ def _load_cached(folder: str) -> ReferenceData:
         countries=countries.set_index("iso3", drop=False),
         goods=tables["goods"],
         isic4=tables["isic4"],
-        sources=tables["sources"].set_index("id", drop=False),
+        sources=_all_sources(path, tables["sources"]).set_index("id", drop=False),
         folder=path,
         fingerprints=fingerprints,
     )

@@ -12,6 +12,7 @@ import pandas as pd
 from .config import ModelConfig
 from .explain import BASIS_TEXT, format_value
 from .reference import ReferenceData
+from .tiers import ChainResult, CompanySummary
 
 __all__ = ["ScoreResult"]
 
@@ -33,6 +34,10 @@ class ScoreResult:
         Supplier x indicator matrices (row order of ``scores``).
     fitted : dict
         Normalisation bounds used per indicator (reuse with ``score(fitted=...)``).
+    chain : ChainResult
+        Tiers and chain exposure per row (:mod:`demandrisk.tiers`).
+    company : CompanySummary
+        Exposure per tier-1 supplier, spend by chain band, the riskiest paths.
     """
 
     scores: pd.DataFrame
@@ -48,6 +53,8 @@ class ScoreResult:
     basis: pd.DataFrame
     source: pd.DataFrame
     display: dict[str, np.ndarray] = field(default_factory=dict)
+    chain: ChainResult | None = None
+    company: CompanySummary | None = None
 
     @property
     def valid(self) -> bool:

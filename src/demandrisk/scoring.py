@@ -6,6 +6,7 @@ indicators, groups and red flags, which a config holds a handful of.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,17 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import aggregate, weight_matrix
+from .bands import bands_of
+from .chain import chain_columns
 from .config import ModelConfig, load_config
 from .explain import explanation_sentences, reason_codes
 from .features import BASIS_LEVELS, FALLBACK_SOURCE, Features, build_features
+from .mapping import ColumnMapping
 from .normalise import fit_bounds, normalise
+from .readers import NumberPlan, prepare_input
 from .reference import ReferenceData, load_reference
 from .result import ScoreResult
-from .schema import prepare_suppliers, read_suppliers
+from .schema import merge_issues, prepare_suppliers, read_suppliers
 
 __all__ = ["assign_bands", "score"]
 
@@ -33,17 +38,7 @@ def assign_bands(config: ModelConfig, scores: np.ndarray) -> np.ndarray:
     >>> assign_bands(load_config(), np.array([0.0, 30.0, 50.0, 99.0])).tolist()
     ['low', 'medium', 'high', 'severe']
     """
-    bands = config.bands
-    return np.select(
-        [
-            np.isnan(scores),
-            scores >= bands.severe,
-            scores >= bands.high,
-            scores >= bands.medium,
-        ],
-        ["", "severe", "high", "medium"],
-        default="low",
-    ).astype(object)
+    return bands_of(config.bands, scores)
 
 
 def _apply_missing_policy(
@@ -119,6 +114,14 @@ def score(
     *,
     reference: ReferenceData | str | Path | None = None,
     fitted: dict[str, Any] | None = None,
+    edges: pd.DataFrame | str | Path | None = None,
+    sourcing_countries: Sequence[str] | None = None,
+    chain: bool = True,
+    mapping: ColumnMapping | dict[str, Any] | str | Path | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    decimal: str | None = None,
+    numbers: NumberPlan | None = None,
 ) -> ScoreResult:
     """Score every supplier and explain each score.
 
@@ -134,6 +137,22 @@ def score(
     fitted : dict, optional
         Normalisation bounds from an earlier result (``result.fitted``), so a
         fitted method (``minmax``...) is applied exactly as before.
+    edges : DataFrame or path, optional
+        Supply links ``supplier_id, buyer_id[, share]`` for suppliers with
+        several customers (added to the ``buyer_id`` column's links).
+    sourcing_countries : sequence of str, optional
+        ISO3 countries the unmapped upstream inputs come from, for
+        ``hidden_upstream_score`` (default: each supplier's own country).
+    chain : bool
+        Compute tiers, chain exposure and hidden-tier estimates (default). With
+        ``False`` those columns are left out.
+    mapping : ColumnMapping, dict or path, optional
+        How the file's headers and values map to ours (see
+        :mod:`demandrisk.mapping`); common synonyms are recognised without it.
+    encoding, sheet, decimal : optional
+        Force a text encoding, pick an Excel sheet, give the decimal mark.
+    numbers : NumberPlan, optional
+        How number columns are read, decided on the whole file (chunked runs).
 
     Returns
     -------
@@ -155,10 +174,12 @@ def score(
     reference = (
         reference if isinstance(reference, ReferenceData) else load_reference(reference)
     )
-    if isinstance(suppliers, pd.DataFrame):
-        frame, origin = suppliers, "<DataFrame>"
-    else:
-        frame, origin = read_suppliers(suppliers), str(suppliers)
+    # Read (any format), map the file's headers and values to ours, and keep
+    # the file untouched beside them: the output is the original + our columns.
+    frame, original, read_issues, report = prepare_input(
+        suppliers, mapping, encoding, sheet, decimal, numbers=numbers
+    )
+    origin = report.origin
     extra = tuple(
         ref.field
         for ind in config.indicators.values()
@@ -204,6 +225,7 @@ def score(
     ours: dict[str, Any] = {
         "sector_resolved": prepared.sector.codes,
         "sector_match": prepared.sector.match,
+        "sector_match_score": prepared.sector.score,
         "country_resolved": prepared.country.codes,
         "risk_score": risk,
         "risk_band": bands,
@@ -216,8 +238,36 @@ def score(
         ours[f"basis_{code}"] = basis[code].to_numpy()
     ours["reason_codes"] = reasons
     ours["explanation"] = sentences
-    output = _assemble(prepared.frame, ours)
-    issues = prepared.issues
+    chained = None
+    if chain:
+        edge_frame = (
+            edges
+            if edges is None or isinstance(edges, pd.DataFrame)
+            else read_suppliers(edges)
+        )
+        chained = chain_columns(
+            prepared,
+            risk,
+            config,
+            reference,
+            # Hidden-tier estimates score synthetic rows: no chain of their own.
+            lambda rows: (
+                score(rows, config, reference=reference, chain=False)
+                .scores["risk_score"]
+                .to_numpy()
+            ),
+            edges=edge_frame,
+            sourcing_countries=sourcing_countries,
+        )
+        ours.update(chained.columns)
+    output = _assemble(original, ours)
+    # Rows of the frame we scored count its header as line 1; the file's
+    # header may sit lower (a title above it).
+    issues = merge_issues(
+        read_issues,
+        _shift_rows(prepared.issues, report.row_offset),
+        _shift_rows(chained.issues if chained else None, report.row_offset),
+    )
     return ScoreResult(
         scores=output,
         issues=issues,
@@ -232,7 +282,15 @@ def score(
         basis=basis,
         source=source,
         display=features.display,
+        chain=chained.chain if chained else None,
+        company=chained.company if chained else None,
     )
+
+
+def _shift_rows(issues: pd.DataFrame | None, offset: int) -> pd.DataFrame | None:
+    if issues is None or offset == 0 or not len(issues):
+        return issues
+    return issues.assign(row=issues["row"] + offset)
 
 
 def output_columns(config: ModelConfig) -> list[str]:
@@ -242,12 +300,13 @@ def output_columns(config: ModelConfig) -> list[str]:
     --------
     >>> from demandrisk.config import load_config
     >>> output_columns(load_config())[:4]
-    ['sector_resolved', 'sector_match', 'country_resolved', 'risk_score']
+    ['sector_resolved', 'sector_match', 'sector_match_score', 'country_resolved']
     """
     codes = config.indicator_codes
     return [
         "sector_resolved",
         "sector_match",
+        "sector_match_score",
         "country_resolved",
         "risk_score",
         "risk_band",
@@ -257,6 +316,13 @@ def output_columns(config: ModelConfig) -> list[str]:
         *(f"basis_{c}" for c in codes),
         "reason_codes",
         "explanation",
+        "supply_tier",
+        "chain_score",
+        "chain_band",
+        "chain_source_id",
+        "chain_path",
+        "chain_explanation",
+        "hidden_upstream_score",
     ]
 
 

@@ -10,10 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .chain import graph_issues
 from .config import load_config
 from .errors import ValidationError
+from .mapping import ColumnMapping
+from .readers import prepare_input
 from .reference import ReferenceData, load_reference
-from .schema import prepare_suppliers, read_suppliers
+from .schema import merge_issues, prepare_suppliers
 from .scoring import output_columns
 
 __all__ = ["ValidationReport", "validate"]
@@ -63,22 +66,33 @@ class ValidationReport:
 
 
 def validate(
-    suppliers: pd.DataFrame | str | Path, *, reference: ReferenceData | None = None
+    suppliers: pd.DataFrame | str | Path,
+    *,
+    reference: ReferenceData | None = None,
+    mapping: ColumnMapping | dict[str, Any] | str | Path | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    decimal: str | None = None,
 ) -> ValidationReport:
     """Check a supplier table and return every issue found.
+
+    The same reading, mapping and checks as :func:`demandrisk.score`, so a file
+    that validates clean scores without issues.
 
     Parameters
     ----------
     suppliers : DataFrame or path
     reference : ReferenceData, optional
+    mapping, encoding, sheet, decimal : optional
+        As for :func:`demandrisk.score`.
     """
     reference = reference or load_reference()
-    if isinstance(suppliers, pd.DataFrame):
-        frame, origin = suppliers, "<DataFrame>"
-    else:
-        frame, origin = read_suppliers(suppliers), str(suppliers)
-    reserved = tuple(output_columns(load_config()))
-    prepared = prepare_suppliers(frame, reference, origin, reserved=reserved)
-    return ValidationReport(
-        valid=len(prepared.issues) == 0, rows=len(frame), issues=prepared.issues
+    frame, _, read_issues, report = prepare_input(
+        suppliers, mapping, encoding, sheet, decimal
     )
+    reserved = tuple(output_columns(load_config()))
+    prepared = prepare_suppliers(frame, reference, report.origin, reserved=reserved)
+    offset = report.row_offset
+    found = merge_issues(prepared.issues, graph_issues(prepared))
+    issues = merge_issues(read_issues, found.assign(row=found["row"] + offset))
+    return ValidationReport(valid=len(issues) == 0, rows=len(frame), issues=issues)
