@@ -28,7 +28,6 @@ from .errors import (
     ReferenceDataError,
     ValidationError,
 )
-from .estimator import RiskScorer
 from .reference import ReferenceData, load_reference
 from .report import render_report
 from .result import ScoreResult
@@ -36,6 +35,21 @@ from .schema import read_suppliers
 from .scoring import score
 from .sensitivity import sensitivity
 from .validation import ValidationReport, validate
+
+# Imported on first use: the estimator pulls in scikit-learn (~1 s), which
+# scoring from the command line never needs.
+_LAZY = {"RiskScorer": "estimator"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 try:
     __version__ = _version("demandrisk")
