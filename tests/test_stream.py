@@ -13,12 +13,39 @@ from demandrisk.stream import score_csv
 
 @pytest.fixture
 def flat_file(tmp_path, example_frame):
-    # Chain exposure over buyer_id needs the whole graph: no buyer_id here.
+    # A flat list (no buyer_id): every supplier is tier 1.
     frame = example_frame.drop(columns=["buyer_id"], errors="ignore").copy()
     frame.loc[0, "name"] = '=HYPERLINK("http://x")'
     path = tmp_path / "flat.csv"
     frame.to_csv(path, index=False)
     return path
+
+
+@pytest.fixture
+def chain_file(tmp_path, example_frame):
+    """The example with its buyer_id links (tiers 1-3) and a duplicated id."""
+    frame = example_frame.copy()
+    frame.loc[len(frame) - 1, "supplier_id"] = frame.loc[0, "supplier_id"]
+    path = tmp_path / "chain.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("chunksize", [50, 10_000])
+def test_chunked_output_is_byte_identical_with_supply_chains(
+    tmp_path, chain_file, chunksize
+):
+    expected = write_table(demandrisk.score(chain_file).scores, tmp_path / "mem.csv")
+    issues = score_csv(
+        chain_file, tmp_path / "chunks.csv", chunksize=chunksize, progress=False
+    )
+    assert (tmp_path / "chunks.csv").read_bytes() == expected.read_bytes()
+    in_memory = demandrisk.score(chain_file).issues
+    assert issues[["row", "column", "code"]].values.tolist() == (
+        in_memory[["row", "column", "code"]].values.tolist()
+    )
+    scored = pd.read_csv(tmp_path / "chunks.csv")
+    assert scored["supply_tier"].max() == 3  # chains crossed chunk borders
 
 
 @pytest.mark.parametrize("chunksize", [1, 7, 10_000])
@@ -34,12 +61,13 @@ def test_chunked_output_is_byte_identical(tmp_path, flat_file, chunksize):
     )
 
 
-def test_duplicate_ids_are_found_across_chunks_and_refused(tmp_path, flat_file):
+def test_duplicate_ids_are_found_across_chunks(tmp_path, flat_file):
     frame = pd.read_csv(flat_file, dtype=str, keep_default_na=False)
     frame.loc[len(frame) - 1, "supplier_id"] = frame.loc[0, "supplier_id"]
     frame.to_csv(flat_file, index=False)
-    with pytest.raises(ConfigError, match="duplicated supplier ids"):
-        score_csv(flat_file, tmp_path / "o.csv", chunksize=3, progress=False)
+    issues = score_csv(flat_file, tmp_path / "o.csv", chunksize=3, progress=False)
+    dupes = issues[issues["code"] == "duplicate-id"]
+    assert dupes["row"].tolist() == [len(frame) + 1]
 
 
 def test_chunked_run_refuses_to_overwrite_input_and_bad_chunksize(flat_file):

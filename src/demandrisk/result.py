@@ -12,6 +12,7 @@ import pandas as pd
 from .config import ModelConfig
 from .explain import BASIS_TEXT, format_value
 from .reference import ReferenceData
+from .schema import PreparedSuppliers
 from .tiers import ChainResult, CompanySummary
 
 __all__ = ["ScoreResult"]
@@ -38,6 +39,8 @@ class ScoreResult:
         Tiers and chain exposure per row (:mod:`demandrisk.tiers`).
     company : CompanySummary
         Exposure per tier-1 supplier, spend by chain band, the riskiest paths.
+    prepared : PreparedSuppliers
+        The parsed and resolved input the scores were computed from.
     """
 
     scores: pd.DataFrame
@@ -55,6 +58,7 @@ class ScoreResult:
     display: dict[str, np.ndarray] = field(default_factory=dict)
     chain: ChainResult | None = None
     company: CompanySummary | None = None
+    prepared: PreparedSuppliers | None = None
 
     @property
     def valid(self) -> bool:

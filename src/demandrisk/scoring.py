@@ -284,6 +284,7 @@ def score(
         display=features.display,
         chain=chained.chain if chained else None,
         company=chained.company if chained else None,
+        prepared=prepared,
     )
 
 

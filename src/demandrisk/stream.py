@@ -13,7 +13,10 @@ Two passes over the file:
 Scores are row-local with the goalposts normalisation of the default model;
 a model with fitted normalisation (``minmax``...) is fitted on the first pass
 of a full in-memory run only, so it is refused here. Chain exposure over
-``buyer_id`` links needs the whole supply graph: such files are refused too.
+``buyer_id`` links needs the whole supply graph: a second pass scores each
+chunk without it, keeps only what the graph needs (ids, buyers, spend, own
+score: a few arrays), and computes the chain once for the whole file; the
+last pass scores the chunks again and appends the chain columns.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -31,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from .chain import ChainOutput
 from .config import load_config
 from .errors import ConfigError, InputDataError, OutputError
 from .io import write_table
@@ -103,6 +108,73 @@ def _encoding_of(path: Path, head: bytes) -> str:
     return "utf-8"
 
 
+def _whole_file_chain(
+    path: Path,
+    read: dict[str, Any],
+    chunksize: int,
+    config: Any,
+    extra: dict[str, Any],
+    score: Any,
+) -> ChainOutput:
+    """Tiers and chain exposure need the whole supply graph: a pass for it.
+
+    Each chunk is scored without the chain; only what the graph needs is kept
+    (ids, buyers, spend, declared tier, resolved sector and country, own
+    score: a few arrays, not the scored table), then the chain is computed
+    once over the whole file exactly as the in-memory run does.
+    """
+    from .chain import chain_columns
+    from .reference import load_reference
+
+    kept: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("ids", "buyers", "spend", "tier", "sector", "country", "risk")
+    }
+    has = {"buyer_id": False, "spend": False, "tier": False}
+    for chunk in pd.read_csv(path, chunksize=chunksize, **read):
+        chunk = chunk.fillna("").reset_index(drop=True)
+        result = score(chunk, config, chain=False, **extra)
+        prepared = result.prepared
+        n = len(chunk)
+        kept["ids"].append(prepared.texts["supplier_id"].rows())
+        has["buyer_id"] |= "buyer_id" in prepared.texts
+        kept["buyers"].append(
+            prepared.texts["buyer_id"].rows()
+            if "buyer_id" in prepared.texts
+            else np.full(n, "", dtype=object)
+        )
+        for name in ("spend", "tier"):
+            has[name] |= name in prepared.values
+            kept[name].append(prepared.values.get(name, np.full(n, np.nan)))
+        kept["sector"].append(np.asarray(prepared.sector.codes, dtype=object))
+        kept["country"].append(np.asarray(prepared.country.codes, dtype=object))
+        label = (
+            "demandrisk_risk_score" if "risk_score" in chunk.columns else "risk_score"
+        )
+        kept["risk"].append(result.scores[label].to_numpy(dtype=float))
+    whole = {k: np.concatenate(v) if v else np.empty(0) for k, v in kept.items()}
+    texts = {"supplier_id": TextColumn.from_series(pd.Series(whole["ids"]))}
+    if has["buyer_id"]:
+        texts["buyer_id"] = TextColumn.from_series(pd.Series(whole["buyers"]))
+    graph_input = SimpleNamespace(
+        texts=texts,
+        values={k: whole[k] for k in ("spend", "tier") if has[k]},
+        sector=SimpleNamespace(codes=whole["sector"]),
+        country=SimpleNamespace(codes=whole["country"]),
+    )
+    reference = load_reference()
+    return chain_columns(
+        graph_input,  # type: ignore[arg-type]  # the fields chain_columns reads
+        whole["risk"],
+        config,
+        reference,
+        lambda rows: (
+            score(rows, config, reference=reference, chain=False)
+            .scores["risk_score"]
+            .to_numpy()
+        ),
+    )
+
+
 def score_csv(
     path: str | Path,
     output: str | Path,
@@ -144,11 +216,6 @@ def score_csv(
         raise InputDataError(
             f"{path}: --chunksize needs a supplier id column (found {headers[:12]})"
         )
-    if "buyer_id" in columns and getattr(config, "tiers", None) is not None:
-        raise ConfigError(
-            f"{path}: chain exposure over buyer_id needs the whole supply graph; "
-            "score this file without --chunksize"
-        )
     read: dict[str, Any] = {
         "sep": delimiter,
         "skiprows": skip,
@@ -169,11 +236,6 @@ def score_csv(
     ids = first[columns["supplier_id"][0]]
     buyers = first[columns["buyer_id"][0]] if "buyer_id" in columns else None
     issues = [_global_issues(ids, buyers, skip)]
-    if (issues[0]["code"] == "duplicate-id").any() and config.tiers is not None:
-        raise ConfigError(
-            f"{path}: duplicated supplier ids are joined for chain exposure across "
-            "the whole file; fix the ids or score this file without --chunksize"
-        )
     plan = plan_numbers(
         {c: TextColumn.from_series(first[columns[c][0]]).texts for c in numeric},
         decimal,
@@ -185,6 +247,9 @@ def score_csv(
     for name, value in (("mapping", mapping), ("decimal", decimal), ("numbers", plan)):
         if name in options:
             extra[name] = value
+    chain = _whole_file_chain(path, read, chunksize, config, extra, score)
+    if len(chain.issues):
+        issues.append(chain.issues.assign(row=chain.issues["row"] + skip))
     write_table(pd.DataFrame(), output, protect=[path])  # checks, then replaced
     handle, temporary = tempfile.mkstemp(
         prefix=f".{output.name}.", suffix=".tmp", dir=output.parent
@@ -200,8 +265,15 @@ def score_csv(
             for chunk in pd.read_csv(path, chunksize=chunksize, **read):
                 chunk = chunk.fillna("")
                 chunk.index = pd.RangeIndex(start, start + len(chunk))
-                result = score(chunk.reset_index(drop=True), config, **extra)
-                sink.write(_csv_bytes(result.scores, header=start == 0))
+                result = score(
+                    chunk.reset_index(drop=True), config, chain=False, **extra
+                )
+                scores = result.scores
+                for name, values in chain.columns.items():
+                    # The same clash rule as the in-memory run (_assemble).
+                    label = f"demandrisk_{name}" if name in chunk.columns else name
+                    scores[label] = values[start : start + len(chunk)]
+                sink.write(_csv_bytes(scores, header=start == 0))
                 found = result.issues
                 found = found[~found["code"].isin(_GLOBAL_CODES)].copy()
                 data_rows = found["row"] > 1
