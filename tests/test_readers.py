@@ -9,6 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import demandrisk
 from demandrisk.errors import InputDataError
 from demandrisk.io import write_table
 from demandrisk.numbers import parse_numbers
@@ -217,3 +218,26 @@ def test_hostile_factory_list_scores_every_row_with_derived_ids(tmp_path):
     assert again["supplier_id"].tolist() == scored["supplier_id"].tolist()
     result = demandrisk.score(scored)
     assert result.scores["risk_score"].notna().all()
+
+
+def test_legacy_xls_with_title_row_and_vendor_headers(tmp_path):
+    """A legacy .xls export (written with xlwt): title above the header, ERP names."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Suppliers")
+    sheet.write(0, 0, "Supplier list Q3 2026 - exported")
+    rows = [
+        ["Vendor No.", "Supplier Name", "Country of Origin", "Sector"],
+        ["V1", "Alpha Garments", "Bangladesh", "C14"],
+        ["V2", "Beta Mills", "IND", "1311"],
+    ]
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            sheet.write(i + 2, j, value)
+    path = tmp_path / "export.xls"
+    book.save(str(path))
+    result = demandrisk.score(path)
+    got = result.scores[["Vendor No.", "sector_resolved", "country_resolved"]]
+    assert got.values.tolist() == [["V1", "C14", "BGD"], ["V2", "C13", "IND"]]
+    # The header sits on line 3: the skipped title is reported there.
+    assert result.issues[["row", "code"]].values.tolist() == [[3, "skipped-rows"]]
