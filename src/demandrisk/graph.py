@@ -101,15 +101,23 @@ class TierResult:
 
 
 def _texts(values: object, n: int | None = None) -> np.ndarray:
-    """Stripped object array of strings, missing cells as ``""``."""
+    """Stripped object array of strings, missing cells as ``""``.
+
+    Stripped once per distinct value: buyer columns repeat a few ids.
+    """
     if values is None:
         return np.full(n or 0, "", dtype=object)
-    series = pd.Series(np.asarray(values, dtype=object), dtype=object)
-    return series.fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    stripped = distinct.astype(str).str.strip().to_numpy(dtype=object)
+    return np.append(stripped, "")[np.where(codes < 0, len(stripped), codes)]
 
 
 def _blank(texts: np.ndarray) -> np.ndarray:
-    return pd.Series(texts, dtype=object).str.casefold().isin(BLANKS).to_numpy()
+    codes, uniques = pd.factorize(texts)
+    folded = pd.Series(np.asarray(uniques, dtype=object), dtype=object).str.casefold()
+    blank = np.append(folded.isin(BLANKS).to_numpy(), True)
+    return blank[np.where(codes < 0, len(uniques), codes)]
 
 
 def _issues(*cells: object) -> pd.DataFrame:
@@ -249,8 +257,12 @@ def build_graph(
     lookup = pd.Index(uniques)
 
     def node_of(texts: np.ndarray) -> np.ndarray:
-        found = lookup.get_indexer(texts)
-        return np.where(_blank(texts), COMPANY, np.where(found >= 0, found + 1, -1))
+        # Look each distinct id up once, then spread onto the rows.
+        codes, distinct = pd.factorize(texts)
+        distinct = np.asarray(distinct, dtype=object)
+        found = lookup.get_indexer(distinct)
+        node = np.where(_blank(distinct), COMPANY, np.where(found >= 0, found + 1, -1))
+        return np.append(node, COMPANY)[np.where(codes < 0, len(distinct), codes)]
 
     buyer_node = node_of(buyer)
     row_spend = (
