@@ -242,7 +242,9 @@ def build_graph(
     positions = np.arange(n_rows)
     blank_id = supplier == ""
     # A blank id must not merge rows nor match a blank buyer (= the company).
-    keys = np.where(blank_id, "\x00" + positions.astype(str).astype(object), supplier)
+    keys = supplier.copy()
+    if blank_id.any():  # build the stand-in keys only for the blank rows
+        keys[blank_id] = "\x00" + positions[blank_id].astype(str).astype(object)
     # Nodes numbered in sorted id order, so every tie (equal chain scores)
     # breaks towards the lowest supplier id, whatever the row order.
     codes, uniques = pd.factorize(keys, sort=True)
