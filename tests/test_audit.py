@@ -167,10 +167,7 @@ def test_input_frame_is_rebuilt_from_scores(two_runs, example_frame):
 
 
 def test_cli_score_run_dir_then_verify(run_cli, example_path, tmp_path):
-    done = run_cli("score", example_path, "--run-dir", "runs/Q3", "--top", "1")
-    assert done.returncode == 2  # runs/ does not exist yet
-    assert "Output folder does not exist" in done.stderr
-    (tmp_path / "runs").mkdir()
+    assert not (tmp_path / "runs").exists()  # created by the run
     done = run_cli("score", example_path, "--run-dir", "runs/Q3", "--top", "1")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "runs" / "Q3" / "report.html").is_file()
@@ -184,3 +181,14 @@ def test_cli_score_run_dir_then_verify(run_cli, example_path, tmp_path):
         (tmp_path / "runs" / "Q3" / "manifest.json").read_text("utf-8")
     )
     assert manifest["command"][-4:] == ["--run-dir", "runs/Q3", "--top", "1"]
+
+
+def test_run_dir_parent_is_created(tmp_path):
+    """`--run-dir runs/2026-Q3` on a fresh checkout: runs/ does not exist yet."""
+    from demandrisk._paths import data_dir
+
+    result = demandrisk.score(data_dir() / "examples" / "suppliers.csv")
+    target = tmp_path / "runs" / "2026-Q3"
+    demandrisk.write_run(result, target, reports=False)
+    assert (target / "scores.csv").is_file()
+    assert (target / "manifest.json").is_file()

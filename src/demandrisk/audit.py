@@ -128,8 +128,9 @@ def start_run(run_dir: str | Path, force: bool = False) -> float:
         )
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target} exists and is not a folder")
-    if not target.absolute().parent.is_dir():
-        raise OutputError(f"Output folder does not exist: {target.absolute().parent}")
+    parent = target.absolute().parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"{parent} exists and is not a folder")
     return time.time()
 
 
@@ -185,6 +186,8 @@ def write_run(
     target = Path(run_dir).absolute()
     origin = input_path if input_path is not None else result.origin
     source = None if origin in (None, "<DataFrame>") else Path(origin)
+    # runs/2026-Q3 with no runs/ yet: quarterly folders start somewhere.
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(
         tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent)
     )
