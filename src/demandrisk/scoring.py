@@ -6,7 +6,7 @@ indicators, groups and red flags, which a config holds a handful of.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -250,12 +250,7 @@ def score(
             risk,
             config,
             reference,
-            # Hidden-tier estimates score synthetic rows: no chain of their own.
-            lambda rows: (
-                score(rows, config, reference=reference, chain=False)
-                .scores["risk_score"]
-                .to_numpy()
-            ),
+            prior_scores(config, reference),
             edges=edge_frame,
             sourcing_countries=sourcing_countries,
         )
@@ -286,6 +281,22 @@ def score(
         company=chained.company if chained else None,
         prepared=prepared,
     )
+
+
+def prior_scores(
+    config: ModelConfig, reference: ReferenceData
+) -> Callable[[pd.DataFrame], np.ndarray]:
+    """Return a function scoring synthetic ``supplier_id, country, sector`` rows.
+
+    Used for hidden-tier estimates: the rows have no chain of their own, so
+    they are scored without one (which also keeps ``score`` from recursing).
+    """
+
+    def own_scores(rows: pd.DataFrame) -> np.ndarray:
+        result = score(rows, config, reference=reference, chain=False)
+        return result.scores["risk_score"].to_numpy()
+
+    return own_scores
 
 
 def _shift_rows(issues: pd.DataFrame | None, offset: int) -> pd.DataFrame | None:

@@ -32,13 +32,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 
 from .chain import ChainOutput
 from .config import load_config
 from .errors import ConfigError, InputDataError, OutputError
-from .io import write_table
+from .io import write_csv, write_table
 from .mapping import ColumnMapping
 from .readers import detect_encoding, plan_numbers, sniff_csv
 from .safety import escape_formulas
@@ -51,15 +49,8 @@ _GLOBAL_CODES = ("duplicate-id", "unknown-buyer")
 
 
 def _csv_bytes(frame: pd.DataFrame, header: bool) -> bytes:
-    table = pa.Table.from_pandas(escape_formulas(frame), preserve_index=False)
-    for position, column in enumerate(table.schema):
-        if pa.types.is_dictionary(column.type) or pa.types.is_null(column.type):
-            table = table.set_column(
-                position, column.name, table.column(position).cast(pa.string())
-            )
     sink = io.BytesIO()
-    options = pa_csv.WriteOptions(quoting_style="needed", include_header=header)
-    pa_csv.write_csv(table, sink, options)
+    write_csv(escape_formulas(frame), sink, header=header)
     return sink.getvalue()
 
 
@@ -125,6 +116,7 @@ def _whole_file_chain(
     """
     from .chain import chain_columns
     from .reference import load_reference
+    from .scoring import prior_scores
 
     kept: dict[str, list[np.ndarray]] = {
         k: [] for k in ("ids", "buyers", "spend", "tier", "sector", "country", "risk")
@@ -167,11 +159,7 @@ def _whole_file_chain(
         whole["risk"],
         config,
         reference,
-        lambda rows: (
-            score(rows, config, reference=reference, chain=False)
-            .scores["risk_score"]
-            .to_numpy()
-        ),
+        prior_scores(config, reference),
     )
 
 
