@@ -81,3 +81,34 @@ def test_cli_chunksize(run_cli, tmp_path, flat_file):
     done = run_cli("score", flat_file, "-o", tmp_path / "out.csv", "--chunksize", "4")
     assert done.returncode == 0, done.stderr
     assert len(pd.read_csv(tmp_path / "out.csv")) == len(pd.read_csv(flat_file))
+
+
+def test_chunked_run_with_an_edge_file_matches_the_in_memory_run(
+    tmp_path, chain_file, example_frame
+):
+    # A second customer for two tier-2 suppliers, given as an edge file: the
+    # chain must use it in chunks exactly as in memory (it used to be dropped).
+    tier2 = example_frame[example_frame["tier"].astype(str) == "2"]
+    tier1 = example_frame[example_frame["tier"].astype(str) == "1"]
+    edges = pd.DataFrame(
+        {
+            "supplier_id": tier2["supplier_id"].iloc[:2].to_numpy(),
+            "buyer_id": tier1["supplier_id"].iloc[-2:].to_numpy(),
+        }
+    )
+    edge_path = tmp_path / "edges.csv"
+    edges.to_csv(edge_path, index=False)
+    options = {"edges": edge_path, "sourcing_countries": ["IND", "BGD"]}
+    in_memory = demandrisk.score(chain_file, **options)
+    expected = write_table(in_memory.scores, tmp_path / "mem.csv")
+    without_edges = write_table(
+        demandrisk.score(chain_file).scores, tmp_path / "no.csv"
+    )
+    assert expected.read_bytes() != without_edges.read_bytes()  # edges matter here
+    score_csv(
+        chain_file, tmp_path / "chunks.csv", chunksize=40, progress=False, **options
+    )
+    assert (tmp_path / "chunks.csv").read_bytes() == expected.read_bytes()
+    # The spilled chunks are gone: only the inputs and the two outputs remain.
+    leftovers = {p.name for p in tmp_path.iterdir()}
+    assert leftovers == {"chain.csv", "edges.csv", "mem.csv", "no.csv", "chunks.csv"}

@@ -1,22 +1,24 @@
 """Score a CSV larger than memory in chunks, with the in-memory run's output.
 
-Two passes over the file:
+Three passes over the file, memory bounded by the chunk size plus a few
+arrays per row:
 
 1. a cheap pass over the columns whose checks need the whole file (the ids for
    ``duplicate-id`` and ``unknown-buyer``; the numeric columns, whose decimal
    mark and percentage reading are decided per column, see
    :func:`demandrisk.readers.plan_numbers`);
-2. chunks of ``chunksize`` rows, each scored and appended to the output with
-   the same writer as :func:`demandrisk.io.write_table`, with a tqdm progress
-   bar on stderr.
+2. chunks of ``chunksize`` rows, each scored once without the supply chain;
+   what the supply graph needs (ids, buyers, spend, own score...) stays in
+   memory, the scored chunk is spilled to a temporary file beside the output;
+   the chain (tiers, chain exposure, hidden tiers) is then computed once over
+   the whole file, exactly as the in-memory run does;
+3. the spilled chunks are read back in order, the chain columns appended, and
+   written with the same CSV writer as :func:`demandrisk.io.write_table`.
 
-Scores are row-local with the goalposts normalisation of the default model;
-a model with fitted normalisation (``minmax``...) is fitted on the first pass
-of a full in-memory run only, so it is refused here. Chain exposure over
-``buyer_id`` links needs the whole supply graph: a second pass scores each
-chunk without it, keeps only what the graph needs (ids, buyers, spend, own
-score: a few arrays), and computes the chain once for the whole file; the
-last pass scores the chunks again and appends the chain columns.
+A tqdm progress bar on stderr counts rows through passes 2 and 3. Scores are
+row-local with the goalposts normalisation of the default model; a model with
+fitted normalisation (``minmax``...) needs the whole file, so it is refused
+here.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ import codecs
 import inspect
 import io
 import os
+import pickle
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -40,7 +44,7 @@ from .io import write_csv, write_table
 from .mapping import ColumnMapping
 from .readers import detect_encoding, plan_numbers, sniff_csv
 from .safety import escape_formulas
-from .schema import ISSUE_COLUMNS, OPTIONAL_COLUMNS, _duplicate_ids
+from .schema import ISSUE_COLUMNS, OPTIONAL_COLUMNS, _duplicate_ids, read_suppliers
 from .textcolumn import TextColumn
 
 __all__ = ["score_csv"]
@@ -99,20 +103,29 @@ def _encoding_of(path: Path, head: bytes) -> str:
     return "utf-8"
 
 
-def _whole_file_chain(
+def _scoring_pass(
     path: Path,
     read: dict[str, Any],
     chunksize: int,
     config: Any,
     extra: dict[str, Any],
     score: Any,
-) -> ChainOutput:
-    """Tiers and chain exposure need the whole supply graph: a pass for it.
+    spill: Path,
+    chain_options: dict[str, Any],
+    bar: Any = None,
+) -> tuple[ChainOutput, list[Path]]:
+    """Score every chunk once; keep what the supply graph needs; spill the rest.
 
-    Each chunk is scored without the chain; only what the graph needs is kept
-    (ids, buyers, spend, declared tier, resolved sector and country, own
-    score: a few arrays, not the scored table), then the chain is computed
-    once over the whole file exactly as the in-memory run does.
+    Tiers and chain exposure need the whole supply graph, so the chain columns
+    can only be known after the last chunk. Each chunk is scored without the
+    chain; only what the graph needs stays in memory (ids, buyers, spend,
+    declared tier, resolved sector and country, own score: a few arrays, not
+    the scored table), and the scored chunk with its issues is pickled into
+    ``spill`` so the writing pass does not score it a second time. The chain is
+    then computed once over the whole file exactly as the in-memory run does.
+    Pickle is used because it round-trips a DataFrame exactly (dtypes,
+    categoricals, missing values), which the byte-identical output relies on;
+    the files are our own, written and read within this call.
     """
     from .chain import chain_columns
     from .reference import load_reference
@@ -122,7 +135,8 @@ def _whole_file_chain(
         k: [] for k in ("ids", "buyers", "spend", "tier", "sector", "country", "risk")
     }
     has = {"buyer_id": False, "spend": False, "tier": False}
-    for chunk in pd.read_csv(path, chunksize=chunksize, **read):
+    spilled: list[Path] = []
+    for number, chunk in enumerate(pd.read_csv(path, chunksize=chunksize, **read)):
         chunk = chunk.fillna("").reset_index(drop=True)
         result = score(chunk, config, chain=False, **extra)
         prepared = result.prepared
@@ -143,7 +157,19 @@ def _whole_file_chain(
             "demandrisk_risk_score" if "risk_score" in chunk.columns else "risk_score"
         )
         kept["risk"].append(result.scores[label].to_numpy(dtype=float))
+        target = spill / f"{number:08d}.pickle"
+        with target.open("wb") as sink:
+            pickle.dump(
+                (list(chunk.columns), result.scores, result.issues),
+                sink,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
+        spilled.append(target)
+        del result, prepared
+        if bar is not None:
+            bar.update(n)
     whole = {k: np.concatenate(v) if v else np.empty(0) for k, v in kept.items()}
+    del kept
     texts = {"supplier_id": TextColumn.from_series(pd.Series(whole["ids"]))}
     if has["buyer_id"]:
         texts["buyer_id"] = TextColumn.from_series(pd.Series(whole["buyers"]))
@@ -154,13 +180,15 @@ def _whole_file_chain(
         country=SimpleNamespace(codes=whole["country"]),
     )
     reference = load_reference()
-    return chain_columns(
+    chain = chain_columns(
         graph_input,  # type: ignore[arg-type]  # the fields chain_columns reads
         whole["risk"],
         config,
         reference,
         prior_scores(config, reference),
+        **chain_options,
     )
+    return chain, spilled
 
 
 def score_csv(
@@ -172,12 +200,51 @@ def score_csv(
     mapping: Any = None,
     encoding: str | None = None,
     decimal: str | None = None,
+    edges: pd.DataFrame | str | Path | None = None,
+    sourcing_countries: Sequence[str] | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Score the CSV at ``path`` chunk by chunk into ``output``; return the issues.
 
     The output is byte for byte the one ``write_table(score(path).scores)``
-    writes.
+    writes, and the issues are the in-memory run's.
+
+    Parameters
+    ----------
+    path : str or Path
+        Supplier CSV (any encoding and delimiter :func:`demandrisk.score` reads).
+    output : str or Path
+        CSV to write; written atomically, never the input.
+    config : ModelConfig, path or None
+        The model; fitted normalisations (``minmax``...) are refused.
+    chunksize : int, default 100_000
+        Rows scored at a time; memory grows with it, the output does not
+        change.
+    mapping, encoding, decimal
+        As for :func:`demandrisk.score`.
+    edges : DataFrame or path, optional
+        ``supplier_id, buyer_id[, share]`` links for suppliers with several
+        customers, as for :func:`demandrisk.score`.
+    sourcing_countries : sequence of str, optional
+        Countries of unmapped inputs (hidden-tier estimate).
+    progress : bool, default True
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The issues table (``row, column, code, value, message``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from demandrisk._paths import data_dir
+    >>> out = Path(tempfile.mkdtemp()) / "scored.csv"
+    >>> issues = score_csv(data_dir() / "examples" / "suppliers.csv", out,
+    ...                    chunksize=100, progress=False)
+    >>> len(out.read_text(encoding="utf-8").splitlines()) - 1  # data rows
+    291
     """
     from .scoring import score  # scoring imports readers; avoid a cycle
 
@@ -229,55 +296,65 @@ def score_csv(
         decimal,
     )
     total = len(first)
-    del first
+    del first, ids, buyers
     options = set(inspect.signature(score).parameters)
     extra: dict[str, Any] = {}
     for name, value in (("mapping", mapping), ("decimal", decimal), ("numbers", plan)):
         if name in options:
             extra[name] = value
-    chain = _whole_file_chain(path, read, chunksize, config, extra, score)
-    if len(chain.issues):
-        issues.append(chain.issues.assign(row=chain.issues["row"] + skip))
+    chain_options: dict[str, Any] = {"sourcing_countries": sourcing_countries}
+    if edges is not None:
+        chain_options["edges"] = (
+            edges if isinstance(edges, pd.DataFrame) else read_suppliers(edges)
+        )
     write_table(pd.DataFrame(), output, protect=[path])  # checks, then replaced
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{output.name}.", suffix=".tmp", dir=output.parent
-    )
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=total, unit="rows", desc=path.name, file=None, leave=False)
-    try:
-        with os.fdopen(handle, "wb") as sink:
-            start = 0
-            for chunk in pd.read_csv(path, chunksize=chunksize, **read):
-                chunk = chunk.fillna("")
-                chunk.index = pd.RangeIndex(start, start + len(chunk))
-                result = score(
-                    chunk.reset_index(drop=True), config, chain=False, **extra
-                )
-                scores = result.scores
-                for name, values in chain.columns.items():
-                    # The same clash rule as the in-memory run (_assemble).
-                    label = f"demandrisk_{name}" if name in chunk.columns else name
-                    scores[label] = values[start : start + len(chunk)]
-                sink.write(_csv_bytes(scores, header=start == 0))
-                found = result.issues
-                found = found[~found["code"].isin(_GLOBAL_CODES)].copy()
-                data_rows = found["row"] > 1
-                found.loc[data_rows, "row"] += start + skip
-                found.loc[~data_rows, "row"] += skip
-                issues.append(found if start == 0 else found[data_rows])
-                start += len(chunk)
-                if bar is not None:
-                    bar.update(len(chunk))
-        os.replace(temporary, output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
+        # Two passes: scoring each chunk, then writing it with its chain.
+        bar = tqdm(total=2 * total, unit="rows", desc=path.name, file=None, leave=False)
+    # Spilled chunks sit beside the output (same disk, removed on any exit).
+    with tempfile.TemporaryDirectory(
+        prefix=f".{output.name}.", suffix=".chunks", dir=output.parent
+    ) as spill_dir:
+        spill = Path(spill_dir)
+        chain, spilled = _scoring_pass(
+            path, read, chunksize, config, extra, score, spill, chain_options, bar
+        )
+        if len(chain.issues):
+            issues.append(chain.issues.assign(row=chain.issues["row"] + skip))
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{output.name}.", suffix=".tmp", dir=output.parent
+        )
+        try:
+            with os.fdopen(handle, "wb") as sink:
+                start = 0
+                for part in spilled:
+                    with part.open("rb") as source:
+                        names, scores, found = pickle.load(source)
+                    part.unlink()  # the disk holds one copy of the output at most
+                    n = len(scores)
+                    for name, values in chain.columns.items():
+                        # The same clash rule as the in-memory run (_assemble).
+                        label = f"demandrisk_{name}" if name in names else name
+                        scores[label] = values[start : start + n]
+                    sink.write(_csv_bytes(scores, header=start == 0))
+                    found = found[~found["code"].isin(_GLOBAL_CODES)].copy()
+                    data_rows = found["row"] > 1
+                    found.loc[data_rows, "row"] += start + skip
+                    found.loc[~data_rows, "row"] += skip
+                    issues.append(found if start == 0 else found[data_rows])
+                    start += n
+                    if bar is not None:
+                        bar.update(n)
+            os.replace(temporary, output)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
     if not output.stat().st_size:
         raise OutputError(f"{path}: no rows to score")
     parts = [p for p in issues if len(p)]
