@@ -58,6 +58,22 @@ def format_value(indicator: Indicator, value: float, label: object = None) -> st
     return f"{text} {unit}".strip()
 
 
+def _group_ids(keys: list[np.ndarray], n: int) -> np.ndarray:
+    """Number each row's combination of keys, in order of first appearance.
+
+    The keys are folded into one integer a column at a time and re-factorised
+    after each step, so the number stays below ``n`` squared (no overflow) and
+    memory stays at a few arrays of ``n`` integers; a groupby over the stacked
+    keys held several copies of an ``n`` x ``len(keys)`` table.
+    """
+    combined = np.zeros(n, dtype=np.int64)
+    for key in keys:
+        key_ids, uniques = pd.factorize(key)
+        combined = combined * len(uniques) + key_ids
+        combined = pd.factorize(combined)[0]
+    return combined
+
+
 def _gather_texts(
     keys: list[np.ndarray], render: Callable[[np.ndarray], list[str]]
 ) -> pd.Categorical:
@@ -66,14 +82,17 @@ def _gather_texts(
     ``render`` receives the distinct combinations as a 2-D integer array and
     returns their texts, so formatting costs O(distinct), not O(rows).
     """
-    stacked = np.column_stack(keys) if keys else np.zeros((0, 0), dtype=np.int64)
-    group = pd.DataFrame(stacked).groupby(list(range(stacked.shape[1])), sort=False)
-    ids = group.ngroup().to_numpy()
-    firsts = group.head(1).index.to_numpy()
-    combos = stacked[firsts]
-    order = np.argsort(ids[firsts])
-    texts = np.empty(len(order), dtype=object)
-    texts[:] = render(combos[order])
+    n = len(keys[0]) if keys else 0
+    ids = _group_ids(keys, n)
+    # First row of each combination; ids count up from 0 in order of appearance.
+    _, firsts = np.unique(ids, return_index=True)
+    combos = (
+        np.column_stack([key[firsts] for key in keys])
+        if keys
+        else np.zeros((len(firsts), 0), dtype=np.int64)
+    )
+    texts = np.empty(len(firsts), dtype=object)
+    texts[:] = render(combos)
     # Two key combinations may render the same text: categories must be unique.
     text_ids, distinct = pd.factorize(texts)
     # A categorical holds each distinct text once: rows share their sentence.
