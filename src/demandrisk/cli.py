@@ -89,11 +89,27 @@ def cli() -> None:
     type=click.Path(path_type=Path),
     help="Write a reproducible run folder (scores, issues, manifest, reports).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing --run-dir.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing --run-dir (or dask -o folder)."
+)
 @click.option(
     "--previous",
     type=click.Path(path_type=Path),
     help="Earlier run folder: the reports show the movers since it.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["pandas", "dask"]),
+    default="pandas",
+    show_default=True,
+    help="dask: INPUT is a folder or quoted glob of CSV/Parquet files, scored "
+    "partition by partition (a file each) into the Parquet folder -o.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler (tcp://HOST:8786) for --engine dask; default: a local "
+    "cluster, one worker process per core.",
 )
 def score(
     input_path: Path,
@@ -110,6 +126,8 @@ def score(
     run_dir: Path | None = None,
     force: bool = False,
     previous: Path | None = None,
+    engine: str = "pandas",
+    scheduler: str | None = None,
 ) -> None:
     """Score every supplier in INPUT and print a summary."""
     options: dict[str, Any] = {
@@ -128,7 +146,19 @@ def score(
         options["sourcing_countries"] = [
             c.strip().upper() for c in sourcing_countries.split(",") if c.strip()
         ]
+    if engine == "dask":
+        unsupported = {
+            "--chunksize": chunksize,
+            "--run-dir": run_dir,
+            "--previous": previous,
+        }
+        _score_dask(
+            input_path, output, config_path, options, force, scheduler, unsupported
+        )
+        return
     try:
+        if scheduler is not None:
+            raise OutputError("--scheduler needs --engine dask")
         config = load_config(config_path)
         if run_dir is not None:  # refuse before scoring, not after
             from .audit import start_run
@@ -198,6 +228,73 @@ def score(
         )
     if output is not None:
         click.echo(f"\nWrote {output}")
+
+
+def _dask_modules() -> tuple[Any, Any]:
+    """demandrisk.dask and its file helpers, or exit 2 with the install hint."""
+    try:
+        import distributed  # noqa: F401  # the clusters; not needed to import dask
+
+        from . import dask as engine
+        from . import dask_io
+    except ImportError as error:
+        click.echo(
+            f"error: --engine dask needs Dask ({error}); install it with "
+            "pip install 'demandrisk[dask]'",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
+    return engine, dask_io
+
+
+def _score_dask(
+    input_path: Path,
+    output: Path | None,
+    config_path: Path | None,
+    options: dict[str, Any],
+    force: bool,
+    scheduler: str | None,
+    unsupported: dict[str, Any],
+) -> None:
+    """``score --engine dask``: files matching INPUT into the Parquet folder -o."""
+    try:
+        for flag, value in unsupported.items():
+            if value is not None:
+                raise OutputError(f"{flag} cannot be combined with --engine dask")
+        if output is None:
+            raise OutputError("--engine dask writes its result: give -o OUTPUT_DIR")
+        config = load_config(config_path)
+        engine, dask_io = _dask_modules()
+        files = dask_io.input_files(input_path)
+        dask_io.check_output(output, files, force)  # before a cluster starts
+        reading = {k: options.pop(k) for k in ("encoding", "sheet") if k in options}
+        with dask_io.connect(scheduler) as client:
+            frame = dask_io.read_files(files, **reading)
+            result = engine.score_with_issues(frame, config, **options)
+            issues = dask_io.write_parquet_folder(
+                result.scores,
+                result.issues,
+                output,
+                inputs=files,
+                force=force,
+                rows=result.partition_rows,
+            )
+            workers = len(client.scheduler_info().get("workers", {}))
+    except DemandRiskError as error:
+        _fail(error)
+    where = scheduler or "a local cluster"
+    click.echo(
+        f"Scored {result.rows} suppliers from {len(files)} file(s) with model "
+        f"{config.name} {config.version} on {where} ({workers} worker(s))."
+    )
+    click.echo(
+        f"Wrote {output}: {len(files)} Parquet part(s) and {dask_io.ISSUES_FILE} "
+        f"({len(issues)} data issue(s))."
+    )
+    if len(issues):
+        counts = issues["code"].value_counts()
+        summary = ", ".join(f"{code} {n}" for code, n in counts.items())
+        click.echo(f"\n{len(issues)} data issue(s): {summary}.", err=True)
 
 
 def _print_tier_summary(result: ScoreResult) -> None:
