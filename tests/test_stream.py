@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pandas as pd
 import pytest
 
@@ -112,3 +115,48 @@ def test_chunked_run_with_an_edge_file_matches_the_in_memory_run(
     # The spilled chunks are gone: only the inputs and the two outputs remain.
     leftovers = {p.name for p in tmp_path.iterdir()}
     assert leftovers == {"chain.csv", "edges.csv", "mem.csv", "no.csv", "chunks.csv"}
+
+
+def test_buyers_written_as_null_are_the_company_in_chunks_too(tmp_path, chain_file):
+    # "null", "n.a." and "--" mean "supplies the company" in memory; the
+    # whole-file check of a chunked run used a narrower list and flagged them.
+    frame = pd.read_csv(chain_file, dtype=str, keep_default_na=False)
+    tier1 = frame.index[frame["buyer_id"] == ""]
+    for position, blank in zip(tier1[:3], ["null", "n.a.", "--"], strict=True):
+        frame.loc[position, "buyer_id"] = blank
+    frame.to_csv(chain_file, index=False)
+    in_memory = demandrisk.score(chain_file)
+    expected = write_table(in_memory.scores, tmp_path / "mem.csv")
+    issues = score_csv(
+        chain_file, tmp_path / "chunks.csv", chunksize=25, progress=False
+    )
+    assert "unknown-buyer" not in set(issues["code"])
+    assert (tmp_path / "chunks.csv").read_bytes() == expected.read_bytes()
+
+
+def test_outputs_get_the_usual_permissions(tmp_path, flat_file):
+    # mkstemp makes 0600 files; an output must be readable as the umask says.
+    mask = os.umask(0o022)
+    try:
+        write_table(demandrisk.score(flat_file).scores, tmp_path / "mem.csv")
+        score_csv(flat_file, tmp_path / "chunks.csv", chunksize=100, progress=False)
+    finally:
+        os.umask(mask)
+    for name in ("mem.csv", "chunks.csv"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+
+
+def test_cli_chunksize_uses_the_edge_file(run_cli, tmp_path, chain_file, example_frame):
+    tier2 = example_frame[example_frame["tier"] == "2"]["supplier_id"]
+    tier1 = example_frame[example_frame["tier"] == "1"]["supplier_id"]
+    pd.DataFrame(
+        {"supplier_id": tier2.iloc[:2].to_numpy(), "buyer_id": tier1.iloc[-2:]}
+    ).to_csv(tmp_path / "edges.csv", index=False)
+    common = ["--edges", tmp_path / "edges.csv"]
+    whole = run_cli("score", chain_file, "-o", tmp_path / "mem.csv", *common)
+    assert whole.returncode == 0, whole.stderr
+    chunked = run_cli(
+        "score", chain_file, "-o", tmp_path / "chunks.csv", "--chunksize", "60", *common
+    )
+    assert chunked.returncode == 0, chunked.stderr
+    assert (tmp_path / "chunks.csv").read_bytes() == (tmp_path / "mem.csv").read_bytes()

@@ -39,7 +39,7 @@ import pandas as pd
 from ._paths import data_dir
 from .config import ModelConfig, config_from_mapping, config_sha256
 from .errors import InputDataError, OutputError
-from .io import write_table
+from .io import usual_permissions, write_table
 from .reference import REQUIRED_COLUMNS, ReferenceData, load_reference
 from .result import ScoreResult
 from .safety import FORMULA_PREFIXES
@@ -219,22 +219,12 @@ def write_run(
         (partial / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        _open_permissions(partial)
+        usual_permissions(partial)
         _swap_into_place(partial, target, force)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return target
-
-
-def _open_permissions(folder: Path) -> None:
-    """Give the folder and its files the usual permissions (mkdtemp and
-    mkstemp make them private to the owner)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(folder, 0o777 & ~mask)
-    for path in folder.rglob("*"):
-        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
 
 
 def _swap_into_place(partial: Path, target: Path, force: bool) -> None:

@@ -179,6 +179,8 @@ def score(
                 mapping=map_path,
                 encoding=encoding,
                 decimal=decimal,
+                edges=options.get("edges"),
+                sourcing_countries=options.get("sourcing_countries"),
             )
             click.echo(f"Wrote {output} ({len(issues)} data issue(s)).")
             return

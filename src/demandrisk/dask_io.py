@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DemandRiskError, InputDataError, OutputError
-from .io import write_table
+from .io import usual_permissions, write_table
 from .readers import read_table
 
 __all__ = [
@@ -168,12 +168,6 @@ def connect(address: str | None = None) -> Iterator[Any]:
         yield client
 
 
-def _usual_mode(path: Path, mode: int) -> None:
-    umask = os.umask(0)
-    os.umask(umask)
-    path.chmod(mode & ~umask)
-
-
 def _inside(path: Path, folder: Path) -> bool:
     path, folder = path.resolve(), folder.resolve()
     return path == folder or folder in path.parents
@@ -246,10 +240,7 @@ def write_parquet_folder(
         if rows is not None:
             found = with_files(found, inputs, rows)
         write_table(found, temporary / ISSUES_FILE)
-        # mkdtemp and mkstemp make private (0700/0600) entries; an output
-        # folder gets the modes the umask gives anything else written.
-        _usual_mode(temporary, 0o777)
-        _usual_mode(temporary / ISSUES_FILE, 0o666)
+        usual_permissions(temporary)  # mkdtemp's folder is private (0700)
         if output.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old.", dir=parent))
             os.replace(output, old / output.name)

@@ -30,6 +30,20 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def usual_permissions(path: Path) -> None:
+    """Give ``path`` the mode the umask gives anything else written.
+
+    :func:`tempfile.mkstemp` and :func:`tempfile.mkdtemp` create entries
+    private to the owner (0600 / 0700); an output renamed from one would stay
+    unreadable to the colleagues who share the folder. Folders are walked.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    paths = [path, *path.rglob("*")] if path.is_dir() else [path]
+    for entry in paths:
+        os.chmod(entry, (0o777 if entry.is_dir() else 0o666) & ~mask)
+
+
 def write_csv(
     frame: pd.DataFrame, sink: str | Path | BinaryIO, *, header: bool = True
 ) -> None:
@@ -115,6 +129,7 @@ def write_table(
             _write_parquet(frame, Path(temporary))
         else:
             write_csv(escape_formulas(frame), Path(temporary))
+        usual_permissions(Path(temporary))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 
 from .chain import ChainOutput
+from .codes import BLANKS
 from .config import load_config
 from .errors import ConfigError, InputDataError, OutputError
-from .io import write_csv, write_table
+from .io import usual_permissions, write_csv, write_table
 from .mapping import ColumnMapping
 from .readers import detect_encoding, plan_numbers, sniff_csv
 from .safety import escape_formulas
@@ -66,7 +67,9 @@ def _global_issues(
     parts = [_duplicate_ids(column)]
     if buyers is not None:
         texts = TextColumn.from_series(buyers)
-        blank = pd.Series(texts.folded()).isin({"", "na", "n/a", "none", "-"})
+        # The same blanks as the in-memory check (codes.BLANKS): "null", "n.a."
+        # and "--" are "supplies the company", not unknown buyers.
+        blank = pd.Series(texts.folded()).isin(BLANKS)
         known = pd.Series(texts.texts, dtype=object).isin(pd.Index(column.texts))
         flagged = texts.per_row((~blank & ~known).to_numpy())
         positions = np.flatnonzero(flagged)
@@ -348,6 +351,7 @@ def score_csv(
                     start += n
                     if bar is not None:
                         bar.update(n)
+            usual_permissions(Path(temporary))
             os.replace(temporary, output)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
