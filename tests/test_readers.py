@@ -14,6 +14,7 @@ from demandrisk.errors import InputDataError
 from demandrisk.io import write_table
 from demandrisk.numbers import parse_numbers
 from demandrisk.readers import prepare_input, read_table
+from demandrisk.safety import escape_formulas
 
 EXPORTS = Path(__file__).resolve().parent / "data" / "exports"
 
@@ -241,3 +242,18 @@ def test_legacy_xls_with_title_row_and_vendor_headers(tmp_path):
     assert got.values.tolist() == [["V1", "C14", "BGD"], ["V2", "C13", "IND"]]
     # The header sits on line 3: the skipped title is reported there.
     assert result.issues[["row", "code"]].values.tolist() == [[3, "skipped-rows"]]
+
+
+def test_formula_escape_covers_categoricals_and_spares_numbers():
+    frame = pd.DataFrame(
+        {
+            "label": pd.Categorical(["=cmd()", "ok", "=cmd()", "@x"]),
+            "mixed": pd.Series(["-1 dollar", -2.5, "fine", 3], dtype=object),
+            "text": pd.Series(["+44 20", "a", None, "b"], dtype="string"),
+        }
+    )
+    escaped = escape_formulas(frame)
+    assert escaped["label"].astype(str).tolist() == ["'=cmd()", "ok", "'=cmd()", "'@x"]
+    assert escaped["mixed"].tolist() == ["'-1 dollar", -2.5, "fine", 3]
+    assert escaped["text"].tolist()[:2] == ["'+44 20", "a"]
+    assert frame["label"].astype(str).tolist()[0] == "=cmd()"  # input untouched

@@ -442,6 +442,11 @@ def _apply_numbers(
     return pd.Series(text.per_row(new), index=column.index, dtype=object), issues
 
 
+def _is_text(column: pd.Series) -> bool:
+    """True for a pandas string column (not object: it may hold numbers)."""
+    return isinstance(column.dtype, pd.StringDtype)
+
+
 def _derived_ids(
     frame: pd.DataFrame, header_line: int
 ) -> tuple[pd.Series, str, dict[str, Any]]:
@@ -527,7 +532,11 @@ def prepare_input(
     notes: list[str] = []
     scored = original.copy(deep=False)
     for ours, (header, _) in used.items():
-        scored[ours] = original[labels[header]].astype(object)
+        column = original[labels[header]]
+        # Text columns stay as read (Arrow strings from a CSV): object dtype
+        # would make a Python string per cell, ~0.8 GB for 13 columns at 1M
+        # rows. Numbers or mixed cells from a DataFrame become objects.
+        scored[ours] = column if _is_text(column) else column.astype(object)
     rows_table = [(o, h, how) for o, (h, how) in used.items()]
     if "supplier_id" not in used:
         scored["supplier_id"], how, issue = _derived_ids(scored, read.header_line)

@@ -9,6 +9,7 @@ with a single quote. Only text columns are touched: numbers in numeric columns
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import is_object_dtype, is_string_dtype
 
@@ -32,19 +33,40 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy(deep=False)
     for position in range(frame.shape[1]):
         series = frame.iloc[:, position]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            # A categorical is its labels: escape those, not a million rows.
+            labels = series.cat.categories
+            if is_object_dtype(labels.dtype) or is_string_dtype(labels.dtype):
+                risky = _risky(pd.Series(labels, dtype=object))
+                if risky.any():
+                    renamed = [
+                        f"'{label}" if flag else label
+                        for label, flag in zip(labels, risky, strict=True)
+                    ]
+                    out.isetitem(position, series.cat.rename_categories(renamed).array)
+            continue
         if not (is_object_dtype(series.dtype) or is_string_dtype(series.dtype)):
             continue
-        is_text = (
-            series.map(lambda v: isinstance(v, str))
-            if is_object_dtype(series.dtype)
-            else None
-        )
-        text = series.astype("string")
-        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(bool)
-        if is_text is not None:
-            risky &= is_text.to_numpy(bool)
+        risky = _risky(series)
         if risky.any():
             escaped = series.astype(object).copy()
-            escaped[risky] = "'" + text[risky].astype(object)
+            escaped[risky] = "'" + series[risky].astype(str).astype(object)
             out.isetitem(position, escaped.to_numpy(dtype=object))
     return out
+
+
+def _risky(series: pd.Series) -> np.ndarray:
+    """Cells that are text and start like a formula.
+
+    The prefix test runs on the whole column as Arrow strings; only the few
+    cells it flags are checked for being ``str``, so a number such as -2.5 in
+    an object column stays a number (a per-cell check cost seconds per
+    million rows).
+    """
+    text = series.astype("string")
+    risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(bool)
+    if is_object_dtype(series.dtype) and risky.any():
+        flagged = np.flatnonzero(risky)
+        values = series.to_numpy(dtype=object)[flagged]
+        risky[flagged] = [isinstance(value, str) for value in values]
+    return risky
