@@ -160,3 +160,19 @@ def test_cli_chunksize_uses_the_edge_file(run_cli, tmp_path, chain_file, example
     )
     assert chunked.returncode == 0, chunked.stderr
     assert (tmp_path / "chunks.csv").read_bytes() == (tmp_path / "mem.csv").read_bytes()
+
+
+def test_csv_slices_do_not_change_the_bytes(tmp_path, monkeypatch, example_result):
+    import demandrisk.io as dio
+
+    scores = example_result.scores.copy()
+    # A text column empty in most slices: Arrow sees a null column there.
+    scores["note"] = pd.Series([None] * len(scores), dtype=object)
+    scores.loc[len(scores) - 1, "note"] = "last, quoted"
+    dio.write_csv(scores, tmp_path / "whole.csv")
+    monkeypatch.setattr(dio, "CSV_SLICE_ROWS", 7)
+    dio.write_csv(scores, tmp_path / "sliced.csv")
+    assert (tmp_path / "sliced.csv").read_bytes() == (
+        tmp_path / "whole.csv"
+    ).read_bytes()
+    assert (tmp_path / "sliced.csv").read_bytes().count(b"\n") == len(scores) + 1

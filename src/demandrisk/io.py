@@ -44,6 +44,11 @@ def usual_permissions(path: Path) -> None:
         os.chmod(entry, (0o777 if entry.is_dir() else 0o666) & ~mask)
 
 
+# Rows converted to Arrow at a time when writing CSV: converting a million-row
+# scored table at once held a second copy of it (~1 GB at 1M rows).
+CSV_SLICE_ROWS = 100_000
+
+
 def write_csv(
     frame: pd.DataFrame, sink: str | Path | BinaryIO, *, header: bool = True
 ) -> None:
@@ -52,17 +57,40 @@ def write_csv(
     Categorical columns are written as their labels; missing values as empty
     cells; floats in their shortest round-trip form. The one CSV writer of the
     package: chunked runs (:mod:`demandrisk.stream`) append through it too, so
-    their output is byte for byte the in-memory run's.
+    their output is byte for byte the in-memory run's. Rows are converted and
+    written :data:`CSV_SLICE_ROWS` at a time; every cell is formatted on its
+    own, so the bytes do not depend on the slicing.
+
+    Examples
+    --------
+    >>> import io
+    >>> sink = io.BytesIO()
+    >>> write_csv(pd.DataFrame({"id": ["S-1", "S,2"], "score": [45.0, None]}), sink)
+    >>> sink.getvalue().decode().splitlines()
+    ['"id","score"', '"S-1",45', '"S,2",']
     """
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    for position, column in enumerate(table.schema):
-        if pa.types.is_dictionary(column.type) or pa.types.is_null(column.type):
-            table = table.set_column(
-                position, column.name, table.column(position).cast(pa.string())
-            )
-    target = str(sink) if isinstance(sink, str | Path) else sink
     options = pa_csv.WriteOptions(quoting_style="needed", include_header=header)
-    pa_csv.write_csv(table, target, options)
+    if isinstance(sink, str | Path):
+        with open(sink, "wb") as stream:
+            _write_csv_slices(frame, stream, options)
+    else:
+        _write_csv_slices(frame, sink, options)
+
+
+def _write_csv_slices(
+    frame: pd.DataFrame, sink: BinaryIO, options: pa_csv.WriteOptions
+) -> None:
+    for start in range(0, max(len(frame), 1), CSV_SLICE_ROWS):
+        table = pa.Table.from_pandas(
+            frame.iloc[start : start + CSV_SLICE_ROWS], preserve_index=False
+        )
+        for position, column in enumerate(table.schema):
+            if pa.types.is_dictionary(column.type) or pa.types.is_null(column.type):
+                table = table.set_column(
+                    position, column.name, table.column(position).cast(pa.string())
+                )
+        pa_csv.write_csv(table, sink, options)
+        options = pa_csv.WriteOptions(quoting_style="needed", include_header=False)
 
 
 def _write_excel(frame: pd.DataFrame, path: Path) -> None:
