@@ -532,11 +532,11 @@ def prepare_input(
     notes: list[str] = []
     scored = original.copy(deep=False)
     for ours, (header, _) in used.items():
-        column = original[labels[header]]
+        cells = original[labels[header]]
         # Text columns stay as read (Arrow strings from a CSV): object dtype
         # would make a Python string per cell, ~0.8 GB for 13 columns at 1M
         # rows. Numbers or mixed cells from a DataFrame become objects.
-        scored[ours] = column if _is_text(column) else column.astype(object)
+        scored[ours] = cells if _is_text(cells) else cells.astype(object)
     rows_table = [(o, h, how) for o, (h, how) in used.items()]
     if "supplier_id" not in used:
         scored["supplier_id"], how, issue = _derived_ids(scored, read.header_line)
