@@ -3,8 +3,8 @@
 ``worst-link`` (default): ``chain(v) = max(own(v), δ · max chain(u))`` over the
 suppliers ``u`` of ``v``. Strongly connected components are collapsed first
 (members of a cycle share its highest score), then a sparse max-product is
-iterated to its fixpoint; each pass only revisits buyers whose suppliers
-changed, so the passes are bounded by the depth of the graph.
+iterated to its fixpoint; each pass only pushes from suppliers whose score
+rose, so the passes are bounded by the depth of the graph.
 
 ``damped-sum``: ``R = (1 - δ) · r + δ · A · R`` with ``A`` the share-weighted
 adjacency (shares of a buyer sum to at most 1, so ``R`` stays within 0-100).
@@ -19,20 +19,23 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy import sparse
 from scipy.sparse import linalg as splinalg
 
 from .bands import bands_of
 from .config import BandThresholds, TierSettings
 from .graph import COMPANY, SupplyGraph, TierResult, infer_tiers
+from .graph_links import nullable_tiers
+from .tier_summary import CompanySummary, company_summary
+from .tier_text import chain_text, path_text, sentences, terminal, text_column
 
 __all__ = ["ChainResult", "CompanySummary", "chain_exposure", "company_summary"]
 
-SEP = " > "
-MAX_PATH_HOPS = 12  # longer paths show "…" between the ends
 ITERATIONS_BEFORE_SOLVE = 200  # damped-sum: switch to a direct solve after this
 
 
@@ -44,7 +47,9 @@ class ChainResult:
     (Int64, <NA> if unreachable), ``chain_score``, ``chain_band``,
     ``chain_source_id``, ``chain_source_tier`` (Int64), ``chain_path`` and
     ``chain_sentence`` (one sentence for the explanation). ``issues`` holds the
-    graph and tier issues.
+    graph and tier issues. ``path_text`` and ``up_path_text`` hold each node's
+    path (down to its source) and the path from tier 1 to the node as Arrow
+    strings; ``node_path`` and ``node_up_path`` give them as object arrays.
     """
 
     frame: pd.DataFrame
@@ -55,18 +60,19 @@ class ChainResult:
     node_chain: np.ndarray
     node_source: np.ndarray
     node_tier: np.ndarray
-    node_path: np.ndarray
-    node_up_path: np.ndarray
+    path_text: pa.LargeStringArray
+    up_path_text: pa.LargeStringArray
 
+    # Made on first use: a Python str per node costs more than the paths.
+    @cached_property
+    def node_path(self) -> np.ndarray:
+        """Chain path of each node (object array)."""
+        return self.path_text.to_numpy(zero_copy_only=False)
 
-@dataclass(frozen=True)
-class CompanySummary:
-    """The company's view: ``tier1`` (one row per tier-1 supplier),
-    ``spend_by_band`` (tier-1 spend per chain band) and ``top_paths``."""
-
-    tier1: pd.DataFrame
-    spend_by_band: pd.DataFrame
-    top_paths: pd.DataFrame
+    @cached_property
+    def node_up_path(self) -> np.ndarray:
+        """Path from the tier-1 supplier to each node (object array)."""
+        return self.up_path_text.to_numpy(zero_copy_only=False)
 
 
 def _segment_max(
@@ -90,37 +96,48 @@ def _segment_max(
     hit = vals == best[rows]
     # First hit per row: entries are sorted by column, so the lowest id wins.
     first = np.flatnonzero(hit)
-    rows_hit = rows[first]
-    _, pick = np.unique(rows_hit, return_index=True)
+    rows_hit = rows[first]  # ascending, so each row's first hit starts a run
+    pick = np.flatnonzero(np.diff(rows_hit, prepend=-1))
     arg[rows_hit[pick]] = cols[first[pick]]
     return best, arg
 
 
 def _worst_link(graph: SupplyGraph, own: np.ndarray, damping: float) -> np.ndarray:
-    """Chain score per node: fixpoint of the damped max-product."""
+    """Chain score per node: fixpoint of the damped max-product.
+
+    Suppliers whose score rose push ``δ · score`` to their buyers, pass by
+    pass. Max and a monotone product are exact, so any order of passes
+    reaches the same fixpoint, bit for bit.
+    """
     scc = graph.scc
     if graph.cyclic.any():
         n_comp = int(scc.max()) + 1
         own_c = np.zeros(n_comp)
         np.maximum.at(own_c, scc, own)
-        coo = graph.upstream.tocoo()
-        b, u = scc[coo.row], scc[coo.col]
-        out = b != u
-        up = sparse.csr_matrix(
-            (np.ones(int(out.sum()), dtype=np.int8), (b[out], u[out])), (n_comp, n_comp)
+        coo = graph.supply.tocoo()
+        u, b = scc[coo.row], scc[coo.col]
+        out = u != b
+        down = sparse.csr_matrix(
+            (np.ones(int(out.sum()), dtype=np.int8), (u[out], b[out])), (n_comp, n_comp)
         )
     else:  # no cycle: each node is its own component; skip the relabelling
-        n_comp, own_c, up, scc = len(own), own, graph.upstream, np.arange(len(own))
-    down = up.T.tocsr()
+        own_c, down, scc = own, graph.supply, np.arange(len(own))
     chain = own_c.copy()
-    active = np.flatnonzero(np.diff(up.indptr) > 0)
-    while active.size:  # each pass moves risk one link: at most depth passes
-        sub = up[active]
-        best, _ = _segment_max(sub, chain[sub.indices])
-        new = np.maximum(own_c[active], damping * best)
-        changed = active[new > chain[active]]
-        chain[changed] = new[new > chain[active]]
-        active = np.unique(down[changed].indices) if changed.size else changed
+    offer = np.full(len(chain), -1.0)  # best offer per buyer this pass; -1: none
+    raised = np.zeros(len(chain), dtype=bool)
+    changed = np.flatnonzero(np.diff(down.indptr) > 0)
+    while changed.size:  # each pass moves risk one link: at most depth passes
+        sub = down[changed]
+        buyers = sub.indices
+        offers = damping * np.repeat(chain[changed], np.diff(sub.indptr))
+        np.maximum.at(offer, buyers, offers)
+        # Only a strictly higher offer replaces a score, as in the definition
+        # (an offer of 0.0 leaves an own score of -0.0 alone).
+        raised[buyers[offer[buyers] > chain[buyers]]] = True
+        changed = np.flatnonzero(raised)
+        chain[changed] = offer[changed]
+        raised[changed] = False
+        offer[buyers] = -1.0
     return chain[scc]
 
 
@@ -149,8 +166,10 @@ def _pointers(
     """For each node, the upstream node its chain score comes through (-1: own)."""
     up = graph.upstream
     cols = up.indices
-    rows = np.repeat(np.arange(up.shape[0]), np.diff(up.indptr))
-    same = graph.scc[rows] == graph.scc[cols]
+    same = None  # links inside a cycle; none without one (self-loops are dropped)
+    if graph.cyclic.any():
+        rows = np.repeat(np.arange(up.shape[0]), np.diff(up.indptr))
+        same = graph.scc[rows] == graph.scc[cols]
     if method == "worst-link":
         best, arg = _segment_max(up, chain[cols], same)
         outside = damping * best > own
@@ -209,78 +228,6 @@ def _cycle_pointers(
     return out
 
 
-def _terminal(pointer: np.ndarray) -> np.ndarray:
-    """Follow pointers to their end by pointer doubling (log depth passes)."""
-    end = np.where(pointer >= 0, pointer, np.arange(len(pointer)))
-    for _ in range(64):
-        nxt = end[end]
-        if np.array_equal(nxt, end):
-            break
-        end = nxt
-    return end
-
-
-def _walk_text(
-    ids: np.ndarray, pointer: np.ndarray, start: np.ndarray, reverse: bool
-) -> np.ndarray:
-    """Ids along each node's pointer chain from ``start``, joined by " > ".
-
-    Chains longer than :data:`MAX_PATH_HOPS` show their far end after "…".
-    """
-    steps = [start]
-    current = start
-    for _ in range(MAX_PATH_HOPS - 1):
-        current = np.where(current >= 0, pointer[np.maximum(current, 0)], -1)
-        if not (current >= 0).any():
-            break
-        steps.append(current)
-    cut = (current >= 0) & (pointer[np.maximum(current, 0)] >= 0)
-    text = np.full(len(start), "", dtype=object)
-    for step in reversed(steps) if reverse else steps:
-        piece = ids[np.maximum(step, 0)]
-        joined = np.where(text == "", piece, text + SEP + piece)
-        text = np.where(step >= 0, joined, text)
-    if cut.any():
-        end = ids[_terminal(pointer)[current[cut]]]
-        text[cut] = (
-            end + SEP + "…" + SEP + text[cut]
-            if reverse
-            else (text[cut] + SEP + "…" + SEP + end)
-        )
-    return text
-
-
-def _chain_text(ids: np.ndarray, pointer: np.ndarray, reverse: bool) -> np.ndarray:
-    """Each node's pointer chain as text, one concatenation per node.
-
-    Nodes are filled in order of their distance to the chain's end, each from
-    the finished text of the node it points to; chains longer than
-    :data:`MAX_PATH_HOPS` fall back to :func:`_walk_text` (capped with "…").
-    """
-    n = len(pointer)
-    dist = np.zeros(n, dtype=np.int64)
-    for _ in range(MAX_PATH_HOPS + 1):  # distances up to the cap
-        nxt = np.where(pointer >= 0, dist[np.maximum(pointer, 0)] + 1, 0)
-        if np.array_equal(nxt, dist):
-            break
-        dist = nxt
-    text = ids.copy()
-    for k in range(1, min(int(dist.max(initial=0)), MAX_PATH_HOPS - 1) + 1):
-        nodes = np.flatnonzero(dist == k)
-        before = text[pointer[nodes]]
-        text[nodes] = (
-            before + SEP + ids[nodes] if reverse else ids[nodes] + SEP + before
-        )
-    deep = np.flatnonzero(dist >= MAX_PATH_HOPS)
-    if deep.size:
-        text[deep] = _walk_text(ids, pointer, deep, reverse)
-    return text
-
-
-def _number(values: np.ndarray) -> np.ndarray:
-    return np.round(values, 1).astype(str).astype(object)
-
-
 def chain_exposure(
     graph: SupplyGraph,
     own_scores: np.ndarray,
@@ -336,27 +283,37 @@ def chain_exposure(
     else:
         chain = _damped_sum(graph, own, damping)
     pointer = _pointers(graph, own, chain, method, damping)
-    source = _terminal(pointer)
+    source = terminal(pointer)
     node_tier = tiers.node_tier
-    up_text = _chain_text(graph.ids, tiers.next_hop, reverse=True)
-    down_text = _chain_text(graph.ids, pointer, reverse=False)
-    path = up_text.copy()
-    via = np.flatnonzero(pointer >= 0)
-    path[via] = up_text[via] + SEP + down_text[pointer[via]]
-    source_tier = node_tier[source]
+    id_text = graph.id_text
+    hops = np.maximum(node_tier - 1, 0)  # a tier-k supplier is k - 1 links below
+    up_text = chain_text(id_text, tiers.next_hop, True, hops).in_node_order()
+    path = path_text(up_text, chain_text(id_text, pointer, reverse=False), pointer)
 
+    # Row-level texts are gathered once and the sentences built from them in
+    # row order, so no sentence is built for a node and then copied per row.
     rows = graph.row_node
-    chain_rows = chain[rows]
-    sentence = _sentences(graph, own, chain, source, source_tier, path)
+    chain_rows, source_rows = chain[rows], source[rows]
+    source_tier = node_tier[source_rows]
+    source_id = id_text.take(source_rows)
+    path_rows = path.take(rows)
+    sentence = sentences(
+        chain_rows,
+        source_rows != rows,
+        source_tier,
+        source_id,
+        path_rows,
+        graph.row_has_upstream,
+    )
     frame = pd.DataFrame(
         {
             "tier": tiers.tier,
             "chain_score": chain_rows,
-            "chain_band": bands_of(bands, chain_rows),
-            "chain_source_id": graph.ids[source[rows]],
-            "chain_source_tier": _nullable(source_tier[rows]),
-            "chain_path": path[rows],
-            "chain_sentence": sentence[rows],
+            "chain_band": _band_column(bands, chain_rows),
+            "chain_source_id": text_column(source_id),
+            "chain_source_tier": nullable_tiers(source_tier),
+            "chain_path": text_column(path_rows),
+            "chain_sentence": text_column(sentence),
         }
     )
     issues = pd.concat([graph.issues, tiers.issues], ignore_index=True)
@@ -372,119 +329,13 @@ def chain_exposure(
         node_chain=chain,
         node_source=source,
         node_tier=node_tier,
-        node_path=path,
-        node_up_path=up_text,
+        path_text=path,
+        up_path_text=up_text,
     )
 
 
-def _nullable(values: np.ndarray) -> pd.arrays.IntegerArray:
-    out = pd.array(values, dtype="Int64")
-    out[values <= 0] = pd.NA
-    return out
-
-
-def _sentences(
-    graph: SupplyGraph,
-    own: np.ndarray,
-    chain: np.ndarray,
-    source: np.ndarray,
-    source_tier: np.ndarray,
-    path: np.ndarray,
-) -> np.ndarray:
-    """One explanation sentence per node, built column-wise."""
-    n = graph.n_nodes
-    score = _number(chain)
-    tier_text = np.where(
-        source_tier > 0, "tier " + source_tier.astype(str).astype(object), "no tier"
-    )
-    has_up = np.diff(graph.upstream.indptr) > 0
-    text = np.where(
-        has_up,
-        " is its own risk: no mapped upstream supplier passes on more after damping.",
-        " is its own risk: no upstream supplier is mapped.",
-    ).astype(object)
-    via = np.flatnonzero(source != np.arange(n))  # only these need the long form
-    text[via] = (
-        " comes from "
-        + graph.ids[source[via]]
-        + " ("
-        + tier_text[via]
-        + ") through "
-        + path[via]
-        + "."
-    )
-    return "Its chain exposure of " + score + text
-
-
-def company_summary(
-    graph: SupplyGraph, result: ChainResult, *, top: int = 10
-) -> CompanySummary:
-    """Exposure per tier-1 supplier, tier-1 spend by chain band, top risk paths.
-
-    ``top_paths`` ranks every connected supplier by the risk it passes to its
-    tier-1 supplier, ``own · δ^(tier - 1)``, and shows the path from tier 1.
-
-    Examples
-    --------
-    >>> from demandrisk.config import load_config
-    >>> from demandrisk.graph import build_graph
-    >>> g = build_graph(np.array(["A", "B", "C"], dtype=object),
-    ...                 np.array(["", "", "A"], dtype=object),
-    ...                 spend=np.array([100.0, 300.0, 5.0]))
-    >>> config = load_config()
-    >>> r = chain_exposure(g, np.array([10.0, 20.0, 80.0]), config.tiers, config.bands)
-    >>> s = company_summary(g, r)
-    >>> s.tier1[["supplier_id", "chain_score", "spend"]].values.tolist()
-    [['A', 68.0, 100.0], ['B', 20.0, 300.0]]
-    >>> s.top_paths["path"].tolist()
-    ['A > C', 'B', 'A']
-    """
-    spend = (
-        pd.Series(np.where(graph.row_direct, graph.row_spend, np.nan))
-        .groupby(graph.row_node)
-        .sum(min_count=1)
-    )
-    tier1 = graph.upstream[COMPANY].indices
-    band = result.frame["chain_band"].to_numpy()
-    band_of = np.full(graph.n_nodes, "", dtype=object)
-    band_of[graph.row_node] = band
-    t1 = pd.DataFrame(
-        {
-            "supplier_id": graph.ids[tier1],
-            "chain_score": result.node_chain[tier1],
-            "chain_band": band_of[tier1],
-            "chain_source_id": graph.ids[result.node_source[tier1]],
-            "chain_source_tier": _nullable(result.node_tier[result.node_source[tier1]]),
-            "chain_path": result.node_path[tier1],
-            "spend": spend.reindex(tier1).to_numpy(),
-        }
-    )
-    order = ["low", "medium", "high", "severe"]
-    by_band = (
-        t1.groupby("chain_band")
-        .agg(suppliers=("supplier_id", "size"), spend=("spend", "sum"))
-        .reindex(order, fill_value=0)
-    )
-    total = float(by_band["spend"].sum())
-    by_band["share"] = by_band["spend"] / total if total > 0 else np.nan
-    connected = np.flatnonzero(result.node_tier > 0)
-    passed = result.node_own[connected] * result.damping ** (
-        result.node_tier[connected] - 1
-    )
-    rank = np.lexsort((graph.ids[connected].astype(str), -passed))[:top]
-    chosen = connected[rank]
-    top_paths = pd.DataFrame(
-        {
-            "rank": np.arange(1, len(chosen) + 1),
-            "path": result.node_up_path[chosen],
-            "source_id": graph.ids[chosen],
-            "source_tier": result.node_tier[chosen],
-            "source_score": result.node_own[chosen],
-            "risk_at_tier1": passed[rank],
-        }
-    )
-    return CompanySummary(
-        tier1=t1,
-        spend_by_band=by_band.reset_index(names="chain_band"),
-        top_paths=top_paths,
-    )
+def _band_column(bands: BandThresholds, scores: np.ndarray) -> pd.Series | np.ndarray:
+    """:func:`demandrisk.bands.bands_of` as a text column, gathered from its
+    few distinct names rather than converted one row at a time."""
+    codes, names = pd.factorize(bands_of(bands, scores))
+    return text_column(pa.array(names, type=pa.large_string()).take(codes))
