@@ -41,13 +41,15 @@ equals ``demandrisk.score(ddf.compute()).issues``.
 Limits
 ------
 The supply graph is computed on the client: its ids, buyers and per-row chain
-texts must fit in the client's memory. Measured on one machine (see
-``benchmarks/README.md``, tiers): a million links take about 9 s and 0.8 GB
-at peak, so roughly 110,000 links a second and 0.8 kB a link; a client with
-16 GB carries graphs of 15 to 20 million links. Tier propagation over graphs
-larger than one machine is out of scope; pass ``chain=False`` to score
-without it. ``zscore`` and ``percentile`` fits also hold 8 bytes a row per
-fitted indicator on the client. The input needs a supplier id column: ids
+texts must fit in the client's memory. Measured on one 2-core machine
+(``benchmarks/README.md``, tier propagation on the bench_score graphs): 5M
+links in 18 s (270,000-470,000 links a second over 100k-5M) and a peak of
+4.1 GB, i.e. ~0.9 kB a link with the id columns loaded (~0.5 kB a link for
+the graph step itself); a client with 16 GB carries graphs of about 15 to 18
+million links. Tier propagation over graphs larger than one machine is out
+of scope; pass ``chain=False`` to score without it. ``zscore`` and
+``percentile`` fits also hold 8 bytes a row per fitted indicator on the
+client. The input needs a supplier id column: ids
 derived from names and row numbers would depend on the partitioning.
 """
 
