@@ -257,3 +257,11 @@ def test_formula_escape_covers_categoricals_and_spares_numbers():
     assert escaped["mixed"].tolist() == ["'-1 dollar", -2.5, "fine", 3]
     assert escaped["text"].tolist()[:2] == ["'+44 20", "a"]
     assert frame["label"].astype(str).tolist()[0] == "=cmd()"  # input untouched
+
+
+def test_formula_escape_of_a_categorical_whose_escaped_label_exists():
+    # "=1" escaped is "'=1", already a label: categories would clash.
+    frame = pd.DataFrame({"c": pd.Categorical(["=1", "'=1", None, "ok"])})
+    escaped = escape_formulas(frame)["c"].tolist()
+    assert escaped[:2] == ["'=1", "'=1"] and escaped[3] == "ok"
+    assert pd.isna(escaped[2])

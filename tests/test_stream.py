@@ -176,3 +176,25 @@ def test_csv_slices_do_not_change_the_bytes(tmp_path, monkeypatch, example_resul
         tmp_path / "whole.csv"
     ).read_bytes()
     assert (tmp_path / "sliced.csv").read_bytes().count(b"\n") == len(scores) + 1
+
+
+def test_a_failed_chunked_run_keeps_the_earlier_output(
+    tmp_path, flat_file, monkeypatch
+):
+    import demandrisk.scoring as scoring
+
+    output = tmp_path / "out.csv"
+    output.write_text("earlier output\n", encoding="utf-8")
+    real_score, calls = scoring.score, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-run
+        return real_score(*args, **kwargs)
+
+    monkeypatch.setattr(scoring, "score", failing)
+    with pytest.raises(KeyboardInterrupt):
+        score_csv(flat_file, output, chunksize=50, progress=False)
+    assert output.read_text(encoding="utf-8") == "earlier output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flat.csv", "out.csv"]

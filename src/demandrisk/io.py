@@ -110,6 +110,28 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, str(path))
 
 
+def check_output(target: Path, protect: Iterable[str | Path] = ()) -> Path:
+    """Refuse an output that is one of ``protect`` or has no folder; return it.
+
+    Called before any work, so a long run fails at once, and without writing
+    anything, so a refused or failed run leaves an earlier output in place.
+    """
+    for guarded in protect:
+        guarded_path = Path(guarded)
+        if (
+            _same_file(target, guarded_path)
+            or target.resolve() == guarded_path.resolve()
+        ):
+            raise OutputError(
+                f"Refusing to write the output over the input file {guarded_path}; "
+                "choose another output path."
+            )
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"Output folder does not exist: {folder}")
+    return folder
+
+
 def write_table(
     frame: pd.DataFrame, path: str | Path, *, protect: Iterable[str | Path] = ()
 ) -> Path:
@@ -132,19 +154,7 @@ def write_table(
     '"a"\\n1\\n'
     """
     target = Path(path)
-    for guarded in protect:
-        guarded_path = Path(guarded)
-        if (
-            _same_file(target, guarded_path)
-            or target.resolve() == guarded_path.resolve()
-        ):
-            raise OutputError(
-                f"Refusing to write the output over the input file {guarded_path}; "
-                "choose another output path."
-            )
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"Output folder does not exist: {folder}")
+    folder = check_output(target, protect)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=folder
     )

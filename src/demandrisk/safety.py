@@ -38,12 +38,18 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             labels = series.cat.categories
             if is_object_dtype(labels.dtype) or is_string_dtype(labels.dtype):
                 risky = _risky(pd.Series(labels, dtype=object))
-                if risky.any():
-                    renamed = [
-                        f"'{label}" if flag else label
-                        for label, flag in zip(labels, risky, strict=True)
-                    ]
+                renamed = [
+                    f"'{label}" if flag else label
+                    for label, flag in zip(labels, risky, strict=True)
+                ]
+                if risky.any() and len(set(renamed)) == len(renamed):
                     out.isetitem(position, series.cat.rename_categories(renamed).array)
+                elif risky.any():
+                    # "=X" escaped collides with a label "'=X" already there:
+                    # categories must stay unique, so write plain values.
+                    values = np.asarray(renamed, dtype=object)[series.cat.codes]
+                    values[series.isna().to_numpy()] = None
+                    out.isetitem(position, values)
             continue
         if not (is_object_dtype(series.dtype) or is_string_dtype(series.dtype)):
             continue

@@ -41,7 +41,7 @@ from .chain import ChainOutput
 from .codes import BLANKS
 from .config import load_config
 from .errors import ConfigError, InputDataError, OutputError
-from .io import usual_permissions, write_csv, write_table
+from .io import check_output, usual_permissions, write_csv
 from .mapping import ColumnMapping
 from .readers import detect_encoding, plan_numbers, sniff_csv
 from .safety import escape_formulas
@@ -139,38 +139,42 @@ def _scoring_pass(
     }
     has = {"buyer_id": False, "spend": False, "tier": False}
     spilled: list[Path] = []
-    for number, chunk in enumerate(pd.read_csv(path, chunksize=chunksize, **read)):
-        chunk = chunk.fillna("").reset_index(drop=True)
-        result = score(chunk, config, chain=False, **extra)
-        prepared = result.prepared
-        n = len(chunk)
-        kept["ids"].append(prepared.texts["supplier_id"].rows())
-        has["buyer_id"] |= "buyer_id" in prepared.texts
-        kept["buyers"].append(
-            prepared.texts["buyer_id"].rows()
-            if "buyer_id" in prepared.texts
-            else np.full(n, "", dtype=object)
-        )
-        for name in ("spend", "tier"):
-            has[name] |= name in prepared.values
-            kept[name].append(prepared.values.get(name, np.full(n, np.nan)))
-        kept["sector"].append(np.asarray(prepared.sector.codes, dtype=object))
-        kept["country"].append(np.asarray(prepared.country.codes, dtype=object))
-        label = (
-            "demandrisk_risk_score" if "risk_score" in chunk.columns else "risk_score"
-        )
-        kept["risk"].append(result.scores[label].to_numpy(dtype=float))
-        target = spill / f"{number:08d}.pickle"
-        with target.open("wb") as sink:
-            pickle.dump(
-                (list(chunk.columns), result.scores, result.issues),
-                sink,
-                protocol=pickle.HIGHEST_PROTOCOL,
+    # The reader is closed even when a chunk fails (Ctrl-C, a bad chunk).
+    with pd.read_csv(path, chunksize=chunksize, **read) as reader:
+        for number, chunk in enumerate(reader):
+            chunk = chunk.fillna("").reset_index(drop=True)
+            result = score(chunk, config, chain=False, **extra)
+            prepared = result.prepared
+            n = len(chunk)
+            kept["ids"].append(prepared.texts["supplier_id"].rows())
+            has["buyer_id"] |= "buyer_id" in prepared.texts
+            kept["buyers"].append(
+                prepared.texts["buyer_id"].rows()
+                if "buyer_id" in prepared.texts
+                else np.full(n, "", dtype=object)
             )
-        spilled.append(target)
-        del result, prepared
-        if bar is not None:
-            bar.update(n)
+            for name in ("spend", "tier"):
+                has[name] |= name in prepared.values
+                kept[name].append(prepared.values.get(name, np.full(n, np.nan)))
+            kept["sector"].append(np.asarray(prepared.sector.codes, dtype=object))
+            kept["country"].append(np.asarray(prepared.country.codes, dtype=object))
+            label = (
+                "demandrisk_risk_score"
+                if "risk_score" in chunk.columns
+                else "risk_score"
+            )
+            kept["risk"].append(result.scores[label].to_numpy(dtype=float))
+            target = spill / f"{number:08d}.pickle"
+            with target.open("wb") as sink:
+                pickle.dump(
+                    (list(chunk.columns), result.scores, result.issues),
+                    sink,
+                    protocol=pickle.HIGHEST_PROTOCOL,
+                )
+            spilled.append(target)
+            del result, prepared
+            if bar is not None:
+                bar.update(n)
     whole = {k: np.concatenate(v) if v else np.empty(0) for k, v in kept.items()}
     del kept
     texts = {"supplier_id": TextColumn.from_series(pd.Series(whole["ids"]))}
@@ -262,6 +266,9 @@ def score_csv(
         )
     if not path.is_file():
         raise InputDataError(f"Supplier file not found: {path}")
+    # Checked before any work, and nothing written: a refused or failed run
+    # leaves an earlier output in place.
+    check_output(output, [path])
     with path.open("rb") as stream:
         head = stream.read(1 << 16)
     if encoding is None:
@@ -310,55 +317,55 @@ def score_csv(
         chain_options["edges"] = (
             edges if isinstance(edges, pd.DataFrame) else read_suppliers(edges)
         )
-    write_table(pd.DataFrame(), output, protect=[path])  # checks, then replaced
     bar = None
     if progress:
         from tqdm import tqdm
 
         # Two passes: scoring each chunk, then writing it with its chain.
         bar = tqdm(total=2 * total, unit="rows", desc=path.name, file=None, leave=False)
-    # Spilled chunks sit beside the output (same disk, removed on any exit).
-    with tempfile.TemporaryDirectory(
-        prefix=f".{output.name}.", suffix=".chunks", dir=output.parent
-    ) as spill_dir:
-        spill = Path(spill_dir)
-        chain, spilled = _scoring_pass(
-            path, read, chunksize, config, extra, score, spill, chain_options, bar
-        )
-        if len(chain.issues):
-            issues.append(chain.issues.assign(row=chain.issues["row"] + skip))
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{output.name}.", suffix=".tmp", dir=output.parent
-        )
-        try:
-            with os.fdopen(handle, "wb") as sink:
-                start = 0
-                for part in spilled:
-                    with part.open("rb") as source:
-                        names, scores, found = pickle.load(source)
-                    part.unlink()  # the disk holds one copy of the output at most
-                    n = len(scores)
-                    for name, values in chain.columns.items():
-                        # The same clash rule as the in-memory run (_assemble).
-                        label = f"demandrisk_{name}" if name in names else name
-                        scores[label] = values[start : start + n]
-                    sink.write(_csv_bytes(scores, header=start == 0))
-                    found = found[~found["code"].isin(_GLOBAL_CODES)].copy()
-                    data_rows = found["row"] > 1
-                    found.loc[data_rows, "row"] += start + skip
-                    found.loc[~data_rows, "row"] += skip
-                    issues.append(found if start == 0 else found[data_rows])
-                    start += n
-                    if bar is not None:
-                        bar.update(n)
-            usual_permissions(Path(temporary))
-            os.replace(temporary, output)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        finally:
-            if bar is not None:
-                bar.close()
+    try:
+        # Spilled chunks sit beside the output (same disk, removed on any exit).
+        with tempfile.TemporaryDirectory(
+            prefix=f".{output.name}.", suffix=".chunks", dir=output.parent
+        ) as spill_dir:
+            spill = Path(spill_dir)
+            chain, spilled = _scoring_pass(
+                path, read, chunksize, config, extra, score, spill, chain_options, bar
+            )
+            if len(chain.issues):
+                issues.append(chain.issues.assign(row=chain.issues["row"] + skip))
+            handle, temporary = tempfile.mkstemp(
+                prefix=f".{output.name}.", suffix=".tmp", dir=output.parent
+            )
+            try:
+                with os.fdopen(handle, "wb") as sink:
+                    start = 0
+                    for part in spilled:
+                        with part.open("rb") as source:
+                            names, scores, found = pickle.load(source)
+                        part.unlink()  # the disk holds one copy of the output at most
+                        n = len(scores)
+                        for name, values in chain.columns.items():
+                            # The same clash rule as the in-memory run (_assemble).
+                            label = f"demandrisk_{name}" if name in names else name
+                            scores[label] = values[start : start + n]
+                        sink.write(_csv_bytes(scores, header=start == 0))
+                        found = found[~found["code"].isin(_GLOBAL_CODES)].copy()
+                        data_rows = found["row"] > 1
+                        found.loc[data_rows, "row"] += start + skip
+                        found.loc[~data_rows, "row"] += skip
+                        issues.append(found if start == 0 else found[data_rows])
+                        start += n
+                        if bar is not None:
+                            bar.update(n)
+                usual_permissions(Path(temporary))
+                os.replace(temporary, output)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+    finally:
+        if bar is not None:
+            bar.close()
     if not output.stat().st_size:
         raise OutputError(f"{path}: no rows to score")
     parts = [p for p in issues if len(p)]
