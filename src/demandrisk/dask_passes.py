@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from .chain import ChainOutput, chain_columns
-from .codes import BLANKS
 from .config import ModelConfig
 from .errors import InputDataError
 from .features import BASIS_LEVELS
@@ -41,12 +40,7 @@ from .normalise import fit_bounds
 from .readers import _NUMERIC_KINDS, NumberPlan, plan_numbers
 from .reference import ReferenceData
 from .result import ScoreResult
-from .schema import (
-    OPTIONAL_COLUMNS,
-    _duplicate_ids,
-    _unique_issues,
-    merge_issues,
-)
+from .schema import OPTIONAL_COLUMNS, id_issues, merge_issues
 from .scoring import prior_scores
 from .scoring import score as score_frame
 from .textcolumn import TextColumn
@@ -74,10 +68,6 @@ __all__ = [
 
 # Checked over the whole file by the survey; a partition sees only its rows.
 WHOLE_FILE_CODES = ("duplicate-id", "unknown-buyer")
-_UNKNOWN_BUYER = (
-    "expected the supplier_id of a supplier in this file, or blank for the "
-    "company itself; no supplier has this id"
-)
 # What varies between partitions in a header issue's message: its cell count
 # and its example (``converted-percentage``).
 _VARYING = re.compile(r"\d+(?= cell\(s\))|\(such as .*\)(?= were divided)")
@@ -196,22 +186,12 @@ def whole_file_issues(ids: np.ndarray, buyers: np.ndarray | None) -> pd.DataFram
     >>> issues[["row", "column", "code"]].values.tolist()
     [[3, 'buyer_id', 'unknown-buyer'], [4, 'supplier_id', 'duplicate-id']]
     """
-    known = TextColumn.from_series(pd.Series(ids, dtype=object))
-    parts = [_duplicate_ids(known)]
-    if buyers is not None:
-        column = TextColumn.from_series(pd.Series(buyers, dtype=object))
-        blank = pd.Series(column.folded(), dtype=object).isin(BLANKS).to_numpy()
-        found = pd.Series(column.texts, dtype=object).isin(pd.Index(known.texts))
-        parts.append(
-            _unique_issues(
-                ~blank & ~found.to_numpy(),
-                column,
-                "buyer_id",
-                "unknown-buyer",
-                _UNKNOWN_BUYER,
-            )
-        )
-    return merge_issues(*parts)
+    return id_issues(
+        TextColumn.from_series(pd.Series(ids, dtype=object)),
+        None
+        if buyers is None
+        else TextColumn.from_series(pd.Series(buyers, dtype=object)),
+    )
 
 
 def _fitted_methods(config: ModelConfig, given: dict[str, Any] | None) -> dict:

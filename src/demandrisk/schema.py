@@ -29,6 +29,7 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "PreparedSuppliers",
+    "id_issues",
     "merge_issues",
     "prepare_suppliers",
     "read_suppliers",
@@ -279,6 +280,40 @@ def _duplicate_ids(ids: TextColumn) -> pd.DataFrame:
     return _cell_issues(dupes, ids, "supplier_id", "duplicate-id", messages)
 
 
+def id_issues(ids: TextColumn, buyers: TextColumn | None = None) -> pd.DataFrame:
+    """``duplicate-id`` and ``unknown-buyer``: the checks that need every id.
+
+    The one implementation behind :func:`prepare_suppliers`, chunked runs and
+    the Dask survey, which call it on the ids of the whole file so that a
+    chunk or partition never judges an id it cannot see. Rows are numbered as
+    lines of a file with its header on line 1.
+
+    Examples
+    --------
+    >>> ids = TextColumn.from_series(pd.Series(["A", "B", "A"]))
+    >>> buyers = TextColumn.from_series(pd.Series(["", "X", "null"]))
+    >>> id_issues(ids, buyers)[["row", "column", "code"]].values.tolist()
+    [[3, 'buyer_id', 'unknown-buyer'], [4, 'supplier_id', 'duplicate-id']]
+    """
+    parts = [_duplicate_ids(ids)]
+    if buyers is not None:
+        # Blank buyers ("", "null", "n.a.", "--"...) supply the company itself.
+        no_buyer = pd.Series(buyers.folded(), dtype=object).isin(BLANKS).to_numpy()
+        # Hash look-up: np.isin on object arrays compares every pair.
+        known = pd.Series(buyers.texts, dtype=object).isin(pd.Index(ids.texts))
+        parts.append(
+            _unique_issues(
+                ~no_buyer & ~known.to_numpy(),
+                buyers,
+                "buyer_id",
+                "unknown-buyer",
+                "expected the supplier_id of a supplier in this file, or blank "
+                "for the company itself; no supplier has this id",
+            )
+        )
+    return _issues_frame(parts)
+
+
 def prepare_suppliers(
     frame: pd.DataFrame,
     reference: ReferenceData,
@@ -331,7 +366,7 @@ def prepare_suppliers(
                 f"expected a value in required column {column}; the cell is blank",
             )
         )
-    issues.append(_duplicate_ids(texts["supplier_id"]))
+    issues.append(id_issues(texts["supplier_id"], texts.get("buyer_id")))
     issues.append(
         pd.DataFrame(
             [
@@ -362,22 +397,6 @@ def prepare_suppliers(
             continue
         values[column], column_issues = _parse_column(texts[column], column, kind)
         issues.extend(column_issues)
-    if "buyer_id" in texts:
-        buyers = texts["buyer_id"]
-        no_buyer = pd.Series(buyers.folded(), dtype=object).isin(BLANKS).to_numpy()
-        # Hash look-up: np.isin on object arrays compares every pair.
-        ids = pd.Index(texts["supplier_id"].texts)
-        known = pd.Series(buyers.texts, dtype=object).isin(ids).to_numpy()
-        issues.append(
-            _unique_issues(
-                ~no_buyer & ~known,
-                buyers,
-                "buyer_id",
-                "unknown-buyer",
-                "expected the supplier_id of a supplier in this file, or blank "
-                "for the company itself; no supplier has this id",
-            )
-        )
     return PreparedSuppliers(
         frame=frame,
         values=values,

@@ -38,14 +38,13 @@ import numpy as np
 import pandas as pd
 
 from .chain import ChainOutput
-from .codes import BLANKS
 from .config import load_config
 from .errors import ConfigError, InputDataError, OutputError
 from .io import check_output, usual_permissions, write_csv
 from .mapping import ColumnMapping
 from .readers import detect_encoding, plan_numbers, sniff_csv
 from .safety import escape_formulas
-from .schema import ISSUE_COLUMNS, OPTIONAL_COLUMNS, _duplicate_ids, read_suppliers
+from .schema import OPTIONAL_COLUMNS, id_issues, read_suppliers
 from .textcolumn import TextColumn
 
 __all__ = ["score_csv"]
@@ -63,31 +62,12 @@ def _global_issues(
     ids: pd.Series, buyers: pd.Series | None, offset: int
 ) -> pd.DataFrame:
     """duplicate-id and unknown-buyer over the whole file (rows as file lines)."""
-    column = TextColumn.from_series(ids)
-    parts = [_duplicate_ids(column)]
-    if buyers is not None:
-        texts = TextColumn.from_series(buyers)
-        # The same blanks as the in-memory check (codes.BLANKS): "null", "n.a."
-        # and "--" are "supplies the company", not unknown buyers.
-        blank = pd.Series(texts.folded()).isin(BLANKS)
-        known = pd.Series(texts.texts, dtype=object).isin(pd.Index(column.texts))
-        flagged = texts.per_row((~blank & ~known).to_numpy())
-        positions = np.flatnonzero(flagged)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "row": positions + 2,
-                    "column": "buyer_id",
-                    "code": "unknown-buyer",
-                    "value": texts.rows()[positions],
-                    "message": "expected the supplier_id of a supplier in this file, "
-                    "or blank for the company itself; no supplier has this id",
-                }
-            )
-        )
-    issues = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
-    issues["row"] = issues["row"].astype("int64") + offset
-    return issues[ISSUE_COLUMNS]
+    issues = id_issues(
+        TextColumn.from_series(ids),
+        None if buyers is None else TextColumn.from_series(buyers),
+    )
+    issues["row"] = issues["row"] + offset
+    return issues
 
 
 def _encoding_of(path: Path, head: bytes) -> str:
