@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,19 @@ from .graph import SupplyGraph, build_graph, infer_tiers
 from .hidden import hidden_upstream, load_upstream
 from .reference import ReferenceData
 from .schema import PreparedSuppliers
+from .textcolumn import TextColumn
 from .tiers import ChainResult, CompanySummary, chain_exposure, company_summary
 
-__all__ = ["ChainOutput", "chain_columns", "graph_issues"]
+if TYPE_CHECKING:
+    from .result import ScoreResult
+
+__all__ = [
+    "ChainOutput",
+    "chain_columns",
+    "chain_over_parts",
+    "graph_inputs",
+    "graph_issues",
+]
 
 
 @dataclass(frozen=True)
@@ -105,4 +116,69 @@ def chain_columns(
     }
     return ChainOutput(
         columns=columns, issues=chain.issues, chain=chain, company=summary
+    )
+
+
+def graph_inputs(result: ScoreResult, columns: Sequence[str]) -> dict[str, Any]:
+    """What the supply graph needs of one scored chunk or partition.
+
+    A few arrays per row (spend, declared tier, resolved sector and country,
+    own score), not the scored table; ``None`` for a column the file lacks.
+    ``columns`` are the input's, for the name clash rule of ``_assemble``.
+    """
+    prepared = result.prepared
+    assert prepared is not None  # score() always keeps it
+    label = "demandrisk_risk_score" if "risk_score" in columns else "risk_score"
+    return {
+        "spend": prepared.values.get("spend"),
+        "tier": prepared.values.get("tier"),
+        "sector": np.asarray(prepared.sector.codes, dtype=object),
+        "country": np.asarray(prepared.country.codes, dtype=object),
+        "risk": result.scores[label].to_numpy(dtype=float),
+    }
+
+
+def chain_over_parts(
+    parts: list[dict[str, Any]],
+    ids: np.ndarray,
+    buyers: np.ndarray | None,
+    config: ModelConfig,
+    reference: ReferenceData,
+    *,
+    edges: pd.DataFrame | None = None,
+    sourcing_countries: Sequence[str] | None = None,
+) -> ChainOutput:
+    """The chain of a file scored in parts (chunks, Dask partitions), once.
+
+    ``parts`` are :func:`graph_inputs` of each part in file order; ``ids`` and
+    ``buyers`` the whole file's. The result equals :func:`chain_columns` on
+    the whole file, as :func:`demandrisk.score` computes it.
+    """
+    from .scoring import prior_scores  # scoring imports this module
+
+    def joined(name: str) -> np.ndarray | None:
+        arrays = [part[name] for part in parts]
+        if any(array is None for array in arrays):
+            return None
+        return np.concatenate(arrays) if arrays else np.empty(0)
+
+    texts = {"supplier_id": TextColumn.from_series(pd.Series(ids, dtype=object))}
+    if buyers is not None:
+        texts["buyer_id"] = TextColumn.from_series(pd.Series(buyers, dtype=object))
+    graph_input = SimpleNamespace(
+        texts=texts,
+        values={k: v for k in ("spend", "tier") if (v := joined(k)) is not None},
+        sector=SimpleNamespace(codes=joined("sector")),
+        country=SimpleNamespace(codes=joined("country")),
+    )
+    risk = joined("risk")
+    assert risk is not None
+    return chain_columns(
+        graph_input,  # type: ignore[arg-type]  # the fields chain_columns reads
+        risk,
+        config,
+        reference,
+        prior_scores(config, reference),
+        edges=edges,
+        sourcing_countries=sourcing_countries,
     )

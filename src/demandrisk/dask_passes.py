@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .chain import ChainOutput, chain_columns
+from .chain import ChainOutput, chain_over_parts, graph_inputs
 from .config import ModelConfig
 from .errors import InputDataError
 from .features import BASIS_LEVELS
@@ -41,7 +40,6 @@ from .readers import _NUMERIC_KINDS, NumberPlan, plan_numbers
 from .reference import ReferenceData
 from .result import ScoreResult
 from .schema import OPTIONAL_COLUMNS, id_issues, merge_issues
-from .scoring import prior_scores
 from .scoring import score as score_frame
 from .textcolumn import TextColumn
 
@@ -246,18 +244,7 @@ def fit(parts: list[dict[str, np.ndarray]], job: Job) -> dict[str, Any]:
 
 def chain_part(frame: pd.DataFrame, job: Job) -> dict[str, Any]:
     """What the supply graph needs of one partition (a few arrays)."""
-    result = job.score(frame)
-    prepared = result.prepared
-    assert prepared is not None  # score() always keeps it
-    # The same clash rule as the in-memory run (scoring._assemble).
-    label = "demandrisk_risk_score" if "risk_score" in frame.columns else "risk_score"
-    return {
-        "spend": prepared.values.get("spend"),
-        "tier": prepared.values.get("tier"),
-        "sector": np.asarray(prepared.sector.codes, dtype=object),
-        "country": np.asarray(prepared.country.codes, dtype=object),
-        "risk": result.scores[label].to_numpy(dtype=float),
-    }
+    return graph_inputs(job.score(frame), list(frame.columns))
 
 
 def supply_chain(
@@ -268,33 +255,12 @@ def supply_chain(
     sourcing_countries: Any,
 ) -> ChainOutput:
     """Tiers, chain exposure and hidden tiers, once, over the whole graph."""
-
-    def joined(name: str) -> np.ndarray | None:
-        arrays = [p[name] for p in parts]
-        if any(a is None for a in arrays):
-            return None
-        return np.concatenate(arrays) if arrays else np.empty(0)
-
-    texts = {"supplier_id": TextColumn.from_series(pd.Series(found.ids, dtype=object))}
-    if found.buyers is not None:
-        texts["buyer_id"] = TextColumn.from_series(
-            pd.Series(found.buyers, dtype=object)
-        )
-    values = {k: v for k in ("spend", "tier") if (v := joined(k)) is not None}
-    graph_input = SimpleNamespace(
-        texts=texts,
-        values=values,
-        sector=SimpleNamespace(codes=joined("sector")),
-        country=SimpleNamespace(codes=joined("country")),
-    )
-    risk = joined("risk")
-    assert risk is not None
-    return chain_columns(
-        graph_input,  # type: ignore[arg-type]  # the fields chain_columns reads
-        risk,
+    return chain_over_parts(
+        parts,
+        found.ids,
+        found.buyers,
         job.config,
         job.reference,
-        prior_scores(job.config, job.reference),
         edges=edges,
         sourcing_countries=sourcing_countries,
     )

@@ -31,7 +31,6 @@ import pickle
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -110,40 +109,23 @@ def _scoring_pass(
     categoricals, missing values), which the byte-identical output relies on;
     the files are our own, written and read within this call.
     """
-    from .chain import chain_columns
+    from .chain import chain_over_parts, graph_inputs
     from .reference import load_reference
-    from .scoring import prior_scores
 
-    kept: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("ids", "buyers", "spend", "tier", "sector", "country", "risk")
-    }
-    has = {"buyer_id": False, "spend": False, "tier": False}
+    parts: list[dict[str, Any]] = []
+    ids: list[np.ndarray] = []
+    buyers: list[np.ndarray] = []
     spilled: list[Path] = []
     # The reader is closed even when a chunk fails (Ctrl-C, a bad chunk).
     with pd.read_csv(path, chunksize=chunksize, **read) as reader:
         for number, chunk in enumerate(reader):
             chunk = chunk.fillna("").reset_index(drop=True)
             result = score(chunk, config, chain=False, **extra)
-            prepared = result.prepared
-            n = len(chunk)
-            kept["ids"].append(prepared.texts["supplier_id"].rows())
-            has["buyer_id"] |= "buyer_id" in prepared.texts
-            kept["buyers"].append(
-                prepared.texts["buyer_id"].rows()
-                if "buyer_id" in prepared.texts
-                else np.full(n, "", dtype=object)
-            )
-            for name in ("spend", "tier"):
-                has[name] |= name in prepared.values
-                kept[name].append(prepared.values.get(name, np.full(n, np.nan)))
-            kept["sector"].append(np.asarray(prepared.sector.codes, dtype=object))
-            kept["country"].append(np.asarray(prepared.country.codes, dtype=object))
-            label = (
-                "demandrisk_risk_score"
-                if "risk_score" in chunk.columns
-                else "risk_score"
-            )
-            kept["risk"].append(result.scores[label].to_numpy(dtype=float))
+            texts = result.prepared.texts
+            parts.append(graph_inputs(result, list(chunk.columns)))
+            ids.append(texts["supplier_id"].rows())
+            if "buyer_id" in texts:
+                buyers.append(texts["buyer_id"].rows())
             target = spill / f"{number:08d}.pickle"
             with target.open("wb") as sink:
                 pickle.dump(
@@ -152,27 +134,15 @@ def _scoring_pass(
                     protocol=pickle.HIGHEST_PROTOCOL,
                 )
             spilled.append(target)
-            del result, prepared
+            del result, texts
             if bar is not None:
-                bar.update(n)
-    whole = {k: np.concatenate(v) if v else np.empty(0) for k, v in kept.items()}
-    del kept
-    texts = {"supplier_id": TextColumn.from_series(pd.Series(whole["ids"]))}
-    if has["buyer_id"]:
-        texts["buyer_id"] = TextColumn.from_series(pd.Series(whole["buyers"]))
-    graph_input = SimpleNamespace(
-        texts=texts,
-        values={k: whole[k] for k in ("spend", "tier") if has[k]},
-        sector=SimpleNamespace(codes=whole["sector"]),
-        country=SimpleNamespace(codes=whole["country"]),
-    )
-    reference = load_reference()
-    chain = chain_columns(
-        graph_input,  # type: ignore[arg-type]  # the fields chain_columns reads
-        whole["risk"],
+                bar.update(len(chunk))
+    chain = chain_over_parts(
+        parts,
+        np.concatenate(ids) if ids else np.empty(0, dtype=object),
+        np.concatenate(buyers) if buyers else None,
         config,
-        reference,
-        prior_scores(config, reference),
+        load_reference(),
         **chain_options,
     )
     return chain, spilled
