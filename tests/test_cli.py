@@ -123,7 +123,8 @@ def test_validate_invalid_exits_1_and_lists_issues(run_cli, invalid_path):
     done = run_cli("validate", invalid_path)
     assert done.returncode == 1
     report = demandrisk.validate(invalid_path)
-    assert f"{report.rows} rows, {len(report.issues)} issue(s):" in done.stdout
+    assert f"{report.rows} rows, {len(report.issues)} issue(s) (" in done.stdout
+    assert "error(s)" in done.stdout and "warning(s)" in done.stdout
     for code in set(report.issues["code"]):
         assert code in done.stdout
     _no_traceback(done)

@@ -133,7 +133,8 @@ def test_semicolon_decimal_comma_percent_export_is_understood():
     assert issues[["row", "column", "code"]].values.tolist() == [
         [1, "migrant_worker_share", "converted-percentage"]
     ]
-    assert report.numbers["spend"] == (",", False)
+    assert report.numbers["spend"].decimal == ","
+    assert report.numbers["migrant_worker_share"].unit == "percent"
 
 
 def test_percent_cells_and_ambiguous_numbers_are_issues():

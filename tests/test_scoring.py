@@ -83,6 +83,9 @@ def test_input_columns_untouched_and_order_kept(example_frame, example_result):
         "sector_match",
         "sector_match_score",
         "country_resolved",
+        "good_resolved",  # goods are matched as sectors are (issue 12 item 4)
+        "good_match",
+        "good_match_score",
         "risk_score",
         "risk_band",
         "coverage",

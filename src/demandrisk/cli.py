@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 invalid data (or validation issues for ``validate``),
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from . import __version__
 from .config import load_config
 from .errors import DemandRiskError, InputDataError, OutputError
 from .io import write_table
+from .readers import SUMMARY_ATTR
 from .reference import load_reference
 from .result import ScoreResult
 from .scoring import score as score_suppliers
@@ -26,6 +28,60 @@ __all__ = ["main"]
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+
+
+def _reading_options(command: Any) -> Any:
+    """``--encoding``, ``--sheet``, ``--decimal`` and ``--map``: how INPUT is read.
+
+    The same for every command that reads a supplier file, so a file that
+    ``score`` reads is read alike by ``validate`` and ``explain``.
+    """
+    for option in reversed(
+        [
+            click.option(
+                "--encoding", help="Force the text encoding of a CSV (e.g. cp1252)."
+            ),
+            click.option(
+                "--sheet", help="Excel sheet name or 0-based number (default: first)."
+            ),
+            click.option(
+                "--decimal",
+                type=click.Choice([".", ","]),
+                help="Decimal mark of numbers.",
+            ),
+            click.option(
+                "--map",
+                "map_path",
+                type=click.Path(path_type=Path),
+                help="Column mapping TOML (see `demandrisk init-map`).",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _reading(
+    map_path: Path | None, encoding: str | None, sheet: str | None, decimal: str | None
+) -> dict[str, Any]:
+    return {
+        k: v
+        for k, v in {
+            "mapping": map_path,
+            "encoding": encoding,
+            "sheet": sheet,
+            "decimal": decimal,
+        }.items()
+        if v is not None
+    }
+
+
+def _print_summary(result: ScoreResult) -> None:
+    """What was read and which header fed each column (stderr: stdout is data)."""
+    frame = result.prepared.frame if result.prepared is not None else None
+    summary = frame.attrs.get(SUMMARY_ATTR) if frame is not None else None
+    if summary:
+        click.echo(summary, err=True)
 
 
 def _fail(error: DemandRiskError) -> None:
@@ -58,17 +114,7 @@ def cli() -> None:
 @click.option(
     "--top", default=10, show_default=True, help="Riskiest suppliers to print."
 )
-@click.option("--encoding", help="Force the text encoding of a CSV (e.g. cp1252).")
-@click.option("--sheet", help="Excel sheet name or 0-based number (default: first).")
-@click.option(
-    "--decimal", type=click.Choice([".", ","]), help="Decimal mark of numbers."
-)
-@click.option(
-    "--map",
-    "map_path",
-    type=click.Path(path_type=Path),
-    help="Column mapping TOML (see `demandrisk init-map`).",
-)
+@_reading_options
 @click.option(
     "--chunksize",
     type=click.IntRange(min=1),
@@ -130,16 +176,7 @@ def score(
     scheduler: str | None = None,
 ) -> None:
     """Score every supplier in INPUT and print a summary."""
-    options: dict[str, Any] = {
-        k: v
-        for k, v in {
-            "mapping": map_path,
-            "encoding": encoding,
-            "sheet": sheet,
-            "decimal": decimal,
-        }.items()
-        if v is not None
-    }
+    options = _reading(map_path, encoding, sheet, decimal)
     if edges_path is not None:
         options["edges"] = edges_path
     if sourcing_countries:
@@ -182,11 +219,13 @@ def score(
                 edges=options.get("edges"),
                 sourcing_countries=options.get("sourcing_countries"),
             )
+            if issues.attrs.get(SUMMARY_ATTR):
+                click.echo(issues.attrs[SUMMARY_ATTR], err=True)
             click.echo(f"Wrote {output} ({len(issues)} data issue(s)).")
+            _print_issue_counts(issues, input_path, options)
             return
-        if map_path or encoding or sheet or decimal:
-            _print_mapping(input_path, map_path, encoding, sheet, decimal)
         result = score_suppliers(input_path, config, **options)
+        _print_summary(result)
         if output is not None:
             write_table(result.scores, output, protect=[input_path])
         if run_dir is not None:
@@ -212,24 +251,56 @@ def score(
     click.echo("\nSuppliers per band:")
     for band, count in result.band_counts().items():
         click.echo(f"  {band:<7} {count:>8}")
-    riskiest = scores.sort_values("risk_score", ascending=False, kind="stable").head(
-        top
-    )
+    # Our own columns: an input column named risk_score keeps its name.
+    ours = {c: result.column(c) for c in ("risk_score", "risk_band", "reason_codes")}
+    risk = pd.to_numeric(scores[ours["risk_score"]], errors="coerce")
+    riskiest = scores.loc[
+        risk.sort_values(ascending=False, kind="stable").head(top).index
+    ]
     click.echo(f"\nTop {len(riskiest)} by risk score:")
-    columns = ["supplier_id", "risk_score", "risk_band", "reason_codes"]
-    shown = riskiest[columns].assign(risk_score=riskiest["risk_score"].round(1))
+    shown = pd.DataFrame(
+        {
+            "supplier_id": riskiest["supplier_id"],
+            "risk_score": risk.loc[riskiest.index].round(1),
+            "risk_band": riskiest[ours["risk_band"]],
+            "reason_codes": riskiest[ours["reason_codes"]],
+        }
+    )
     _print_table(shown)
     _print_tier_summary(result)
-    if len(result.issues):
-        counts = result.issues["code"].value_counts()
-        summary = ", ".join(f"{code} {n}" for code, n in counts.items())
-        click.echo(
-            f"\n{len(result.issues)} data issue(s): {summary}. "
-            f"Run `demandrisk validate {input_path}` for details.",
-            err=True,
-        )
+    _print_issue_counts(result.issues, input_path, options)
     if output is not None:
         click.echo(f"\nWrote {output}")
+
+
+def _print_issue_counts(
+    issues: pd.DataFrame, input_path: Path, options: dict[str, Any]
+) -> None:
+    """Issues per severity and code, and the command that lists them."""
+    if not len(issues):
+        return
+    parts = []
+    for severity in ("error", "warning", "note"):
+        found = issues[issues["severity"] == severity]
+        if len(found):
+            counts = found["code"].value_counts()
+            codes = ", ".join(f"{code} {n}" for code, n in counts.items())
+            parts.append(f"{len(found)} {severity}(s): {codes}")
+    flags = {
+        "mapping": "--map",
+        "encoding": "--encoding",
+        "sheet": "--sheet",
+        "decimal": "--decimal",
+    }
+    again = " ".join(
+        f"{flags[k]} {shlex.quote(str(v))}" for k, v in options.items() if k in flags
+    )
+    command = f"demandrisk validate {shlex.quote(str(input_path))} {again}".strip()
+    click.echo(
+        f"\n{len(issues)} data issue(s): {'; '.join(parts)}. Run `{command}` for "
+        "details.",
+        err=True,
+    )
 
 
 def _dask_modules() -> tuple[Any, Any]:
@@ -304,7 +375,8 @@ def _print_tier_summary(result: ScoreResult) -> None:
     if result.company is None:
         return
     scores = result.scores
-    tiers = scores["supply_tier"].astype("Int64").value_counts(dropna=False)
+    tiers = pd.to_numeric(scores[result.column("supply_tier")], errors="coerce")
+    tiers = tiers.astype("Int64").value_counts(dropna=False)
     tiers = tiers.sort_index()
     click.echo("\nSuppliers per tier (1 = supplies the company):")
     for tier, count in zip(tiers.index, tiers.to_numpy(), strict=True):
@@ -323,18 +395,34 @@ def _print_tier_summary(result: ScoreResult) -> None:
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def validate(input_path: Path, as_json: bool) -> None:
-    """Check INPUT and list every issue (exit 1 if any)."""
+@_reading_options
+def validate(
+    input_path: Path,
+    as_json: bool,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    decimal: str | None = None,
+    map_path: Path | None = None,
+) -> None:
+    """Check INPUT and list every issue (exit 1 if any is an error)."""
     try:
-        report = validate_suppliers(input_path)
+        report = validate_suppliers(
+            input_path, **_reading(map_path, encoding, sheet, decimal)
+        )
     except DemandRiskError as error:
         _fail(error)
     if as_json:
         click.echo(report.to_json())
-    elif report.valid:
+    elif not len(report.issues):
         click.echo(f"{input_path}: {report.rows} rows, no issues.")
     else:
-        click.echo(f"{input_path}: {report.rows} rows, {len(report.issues)} issue(s):")
+        counts = report.issues["severity"].value_counts()
+        told = ", ".join(
+            f"{counts[s]} {s}(s)" for s in ("error", "warning", "note") if s in counts
+        )
+        click.echo(
+            f"{input_path}: {report.rows} rows, {len(report.issues)} issue(s) ({told}):"
+        )
         _print_table(report.issues)
     sys.exit(0 if report.valid else EXIT_INVALID)
 
@@ -345,22 +433,40 @@ def validate(input_path: Path, as_json: bool) -> None:
 @click.option(
     "--config", "config_path", type=click.Path(path_type=Path), help="Model TOML."
 )
-def explain(input_path: Path, supplier_id: str, config_path: Path | None) -> None:
+@_reading_options
+def explain(
+    input_path: Path,
+    supplier_id: str,
+    config_path: Path | None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    decimal: str | None = None,
+    map_path: Path | None = None,
+) -> None:
     """Show the full breakdown of one supplier's score."""
     try:
-        result = score_suppliers(input_path, load_config(config_path))
+        result = score_suppliers(
+            input_path,
+            load_config(config_path),
+            **_reading(map_path, encoding, sheet, decimal),
+        )
         table = result.explain(supplier_id)
     except DemandRiskError as error:
         _fail(error)
     row = result.scores.iloc[result._position(supplier_id)]
+
+    def ours(name: str) -> Any:
+        return row[result.column(name)]
+
     name = f" {row['name']}" if "name" in row and row["name"] else ""
     click.echo(
-        f"{supplier_id}{name} - {row['country_resolved']} - "
-        f"sector {row['sector_resolved']}"
+        f"{supplier_id}{name} - {ours('country_resolved')} - "
+        f"sector {ours('sector_resolved')}"
     )
+    risk = pd.to_numeric(pd.Series([ours("risk_score")]), errors="coerce").iloc[0]
+    coverage = pd.to_numeric(pd.Series([ours("coverage")]), errors="coerce").iloc[0]
     click.echo(
-        f"risk {row['risk_score']:.1f}  {str(row['risk_band']).upper()}  coverage "
-        f"{row['coverage']:.2f}\n"
+        f"risk {risk:.1f}  {str(ours('risk_band')).upper()}  coverage {coverage:.2f}\n"
     )
     shown = table.drop(columns="label").assign(
         source=table["source"].str.slice(0, 48),
@@ -370,38 +476,22 @@ def explain(input_path: Path, supplier_id: str, config_path: Path | None) -> Non
     )
     _print_table(shown)
     click.echo(f"\nsum of contributions = {table['contribution'].sum():.2f}")
-    click.echo(f"reasons: {row['reason_codes']}")
-    click.echo(str(row["explanation"]))
-    if "chain_score" in row.index:
-        tier = row["supply_tier"]
+    click.echo(f"reasons: {ours('reason_codes')}")
+    click.echo(str(ours("explanation")))
+    if result.column("chain_score") in row.index:
+        tier = ours("supply_tier")
         tier_text = "not connected to the company" if pd.isna(tier) else f"tier {tier}"
         click.echo(
-            f"\nchain: {tier_text}; chain score {row['chain_score']:.1f} "
-            f"({str(row['chain_band']).upper()}); path {row['chain_path']}"
+            f"\nchain: {tier_text}; chain score {float(ours('chain_score')):.1f} "
+            f"({str(ours('chain_band')).upper()}); path {ours('chain_path')}"
         )
-        click.echo(str(row["chain_explanation"]))
-        hidden = row["hidden_upstream_score"]
+        click.echo(str(ours("chain_explanation")))
+        hidden = ours("hidden_upstream_score")
         if not pd.isna(hidden):
             click.echo(
                 f"estimated risk of its unmapped inputs (typical inputs of its "
                 f"sector, an estimate, not part of the score): {hidden:.1f}"
             )
-
-
-def _print_mapping(
-    input_path: Path,
-    map_path: Path | None,
-    encoding: str | None,
-    sheet: str | None,
-    decimal: str | None,
-) -> None:
-    """Print what was understood of INPUT (stderr, so stdout stays the summary)."""
-    from .readers import prepare_input
-
-    _, _, _, report = prepare_input(
-        input_path, map_path, encoding=encoding, sheet=sheet, decimal=decimal
-    )
-    click.echo(str(report), err=True)
 
 
 @cli.command("init-map")

@@ -36,6 +36,7 @@ from .errors import InputDataError
 from .features import BASIS_LEVELS
 from .mapping import ColumnMapping
 from .normalise import fit_bounds
+from .numberplan import count_pairs
 from .readers import _NUMERIC_KINDS, NumberPlan, plan_numbers
 from .reference import ReferenceData
 from .result import ScoreResult
@@ -65,7 +66,7 @@ __all__ = [
 ]
 
 # Checked over the whole file by the survey; a partition sees only its rows.
-WHOLE_FILE_CODES = ("duplicate-id", "unknown-buyer")
+WHOLE_FILE_CODES = ("duplicate-id", "unknown-buyer", "lookalike-id")
 # What varies between partitions in a header issue's message: its cell count
 # and its example (``converted-percentage``).
 _VARYING = re.compile(r"\d+(?= cell\(s\))|\(such as .*\)(?= were divided)")
@@ -142,6 +143,13 @@ def survey_part(
         c: TextColumn.from_series(frame[_header(frame, columns[c])]).texts
         for c in numeric
     }
+    if "workers" in columns:  # head counts: is any above its row's workers?
+        workers = frame[_header(frame, columns["workers"])]
+        out["pairs"] = {
+            c: count_pairs(frame[_header(frame, columns[c])], workers)
+            for c in numeric
+            if OPTIONAL_COLUMNS[c] == "share"
+        }
     return out
 
 
@@ -162,9 +170,25 @@ def survey(
         lengths=np.array([p["rows"] for p in parts], dtype=np.int64),
         ids=ids,
         buyers=buyers,
-        numbers=plan_numbers(texts, decimal),
+        numbers=plan_numbers(
+            texts, decimal, {c: columns[c] for c in numeric}, _pairs(parts, columns)
+        ),
         issues=whole_file_issues(ids, buyers),
     )
+
+
+def _pairs(
+    parts: list[dict[str, Any]], columns: dict[str, str]
+) -> dict[str, tuple[int, int]] | None:
+    """Head-count evidence summed over partitions (None without workers)."""
+    if "workers" not in columns:
+        return None
+    total: dict[str, tuple[int, int]] = {}
+    for part in parts:
+        for column, (both, over) in part.get("pairs", {}).items():
+            seen = total.get(column, (0, 0))
+            total[column] = (seen[0] + both, seen[1] + over)
+    return total
 
 
 def numeric_columns(columns: dict[str, str]) -> list[str]:
@@ -344,7 +368,7 @@ def header_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
     >>> msg = "{} cell(s) of column s written as percentages (such as {!r}) were "
     >>> one = pd.DataFrame([[1, "s", "converted-percentage", "4%",
     ...                      msg.format(2, "4%") + "divided by 100"]],
-    ...                    columns=ISSUE_COLUMNS)
+    ...                    columns=ISSUE_COLUMNS[:5])
     >>> two = one.assign(value="7%", message=msg.format(3, "7%") + "divided by 100")
     >>> header_issues([one, two])["message"].tolist()
     ["5 cell(s) of column s written as percentages (such as '4%') were divided by 100"]

@@ -109,22 +109,29 @@ def _lookup(
 def _goods_listing(prepared: PreparedSuppliers, reference: ReferenceData) -> np.ndarray:
     """1 forced labour, 0.5 child labour only, 0 not listed, NaN no good named.
 
-    Looked up once per distinct (good, country) pair.
+    The good is the one :mod:`demandrisk.goods` resolved the text to; a text
+    on no list is not listed (0), an ambiguous one unknown (NaN). Looked up
+    once per distinct (good, country) pair.
     """
     n = len(prepared.frame)
     goods = prepared.texts.get("good")
-    if goods is None:
+    resolution = prepared.good
+    if goods is None or resolution is None:
         return np.full(n, np.nan)
     country = prepared.country.column
     pair = goods.index * (len(country.texts) + 1) + country.index
     pair_codes, pair_uniques = pd.factorize(pair)
-    folded = fold_good(pd.Series(goods.texts, dtype=object)).to_numpy(dtype=object)
-    good_text = folded[pair_uniques // (len(country.texts) + 1)]
+    resolved = pd.Series(resolution.unique_codes, dtype=object).fillna("")
+    folded = fold_good(resolved).where(resolved != "", "").to_numpy(dtype=object)
+    unlisted = np.asarray(resolution.unique_match == "unlisted", dtype=bool)
+    which = pair_uniques // (len(country.texts) + 1)
+    good_text = folded[which]
     iso3 = pd.Series(prepared.country.unique_codes, dtype=object).fillna("")
     country_code = iso3.to_numpy(dtype=object)[pair_uniques % (len(country.texts) + 1)]
     key = pd.MultiIndex.from_arrays([good_text, country_code])
     listing = reference.goods_listing().reindex(key).to_numpy()
     unique_values = np.where(good_text != "", np.nan_to_num(listing, nan=0.0), np.nan)
+    unique_values = np.where(unlisted[which], 0.0, unique_values)
     return unique_values[pair_codes]
 
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 from scipy import sparse
 
 from .graph_ids import texts_at
+from .issue_codes import severity_of
 from .schema import ISSUE_COLUMNS
 
 __all__ = [
@@ -41,7 +42,7 @@ def issues_frame(rows: np.ndarray, *cells: object) -> pd.DataFrame | None:
     """
     if not len(rows):
         return None
-    return pd.DataFrame(dict(zip(ISSUE_COLUMNS, (rows, *cells), strict=True)))
+    return pd.DataFrame(dict(zip(ISSUE_COLUMNS[:5], (rows, *cells), strict=True)))
 
 
 def first_per_link(
@@ -140,6 +141,7 @@ def sorted_issues(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
         return _no_issues().copy()
     issues = pd.concat(found, ignore_index=True)
     issues["row"] = issues["row"].astype("int64")
+    issues["severity"] = severity_of(issues["code"])
     return issues.sort_values(["row", "column", "code"], kind="stable").reset_index(
         drop=True
     )

@@ -8,7 +8,8 @@ and reports what it understood as a table ``[column, header, how]``:
 * ``synonym``: a common header, compared case-, space- and
   punctuation-insensitively (``Vendor No.``, ``Country of Origin``);
 * ``mapping``: given in the mapping (``--map columns.toml`` or a dict);
-* ``derived``: ``supplier_id`` made up because the file has none.
+* ``derived``: ``supplier_id`` made up because the file has none;
+* ``constant``: one value for every row, from the mapping's ``[constants]``.
 
 A mapping file (``demandrisk init-map INPUT`` writes one with the guesses)::
 
@@ -23,6 +24,17 @@ A mapping file (``demandrisk init-map INPUT`` writes one with the guesses)::
     [values.country]     # the file's label = ISO 3166-1 alpha-3
     "Holland" = "NLD"
 
+    [values.good]        # the file's label = a good as named on the DOL list
+    "FFB" = "Palm Fruit"
+
+    [constants]          # one value for every row (a mill list without sector)
+    sector = "A01"
+    good = "Palm fruit"
+
+A constant replaces any guess for that column; a column cannot be both
+mapped in ``[columns]`` and constant. An unknown table or key (``[valeus]``)
+is an error that names the nearest allowed one.
+
 Sector codes are read as ISIC unless the scheme says otherwise. The scheme is
 ``sector_scheme`` from the mapping, else the header the sector column came
 from: a header that normalises to ``naics...`` means NAICS 2017, ``hs...`` /
@@ -32,6 +44,7 @@ means ISIC (codes) or text (names).
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 import unicodedata
@@ -44,6 +57,7 @@ import pandas as pd
 
 from .codes import SECTOR_SCHEMES
 from .errors import ConfigError
+from .synonyms import CANONICAL_COLUMNS, SYNONYMS
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -55,186 +69,6 @@ __all__ = [
     "normalise_header",
 ]
 
-CANONICAL_COLUMNS = (
-    "supplier_id",
-    "name",
-    "country",
-    "sector",
-    "buyer_id",
-    "tier",
-    "spend",
-    "workers",
-    "good",
-    "migrant_worker_share",
-    "agency_worker_share",
-    "uses_recruiter",
-    "audit_forced_labour_indicators",
-)
-
-# Normalised headers (see normalise_header), most specific first. The sector
-# entries carry the scheme the header implies.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "supplier_id": (
-        "supplierid",
-        "supplierno",
-        "suppliernumber",
-        "suppliercode",
-        "supplierref",
-        "vendorid",
-        "vendorno",
-        "vendornumber",
-        "vendorcode",
-        "vendorref",
-        "vendor",
-        "factoryid",
-        "facilityid",
-        "siteid",
-        "osid",
-        "sapid",
-        "erpid",
-        "id",
-        "suppliernr",
-        "lieferantennummer",
-        "fournisseurid",
-    ),
-    "name": (
-        "suppliername",
-        "vendorname",
-        "factoryname",
-        "facilityname",
-        "companyname",
-        "sitename",
-        "businessname",
-        "legalname",
-        "name",
-        "supplier",
-        "factory",
-        "company",
-        "facility",
-        "producer",
-        "lieferant",
-        "fournisseur",
-    ),
-    "country": (
-        "country",
-        "countryoforigin",
-        "origincountry",
-        "countryname",
-        "countrycode",
-        "countryiso",
-        "countryiso3",
-        "iso3",
-        "iso",
-        "iso2",
-        "sourcingcountry",
-        "factorycountry",
-        "suppliercountry",
-        "vendorcountry",
-        "countryregion",
-        "location",
-        "land",
-        "pays",
-        "pais",
-    ),
-    "sector": (
-        "sector",
-        "isic",
-        "isiccode",
-        "isicrev4",
-        "isic4",
-        "industry",
-        "industrycode",
-        "activity",
-        "economicactivity",
-        "sectorcode",
-        "productcategory",
-        "category",
-        "naics",
-        "naicscode",
-        "naics2017",
-        "hs",
-        "hscode",
-        "hs6",
-        "hscode6",
-        "hts",
-        "htscode",
-        "tariffcode",
-        "commoditycode",
-        "branche",
-        "secteur",
-    ),
-    "buyer_id": (
-        "buyerid",
-        "parentid",
-        "parentsupplierid",
-        "customerid",
-        "suppliesto",
-        "tier1supplierid",
-        "parent",
-        "buyer",
-    ),
-    "tier": ("tier", "suppliertier", "tierlevel", "level"),
-    "spend": (
-        "spend",
-        "annualspend",
-        "spendusd",
-        "spendeur",
-        "purchasevalue",
-        "purchasevolume",
-        "amount",
-        "value",
-    ),
-    "workers": (
-        "workers",
-        "numberofworkers",
-        "noofworkers",
-        "workercount",
-        "employees",
-        "numberofemployees",
-        "noofemployees",
-        "headcount",
-        "workforce",
-        "totalworkers",
-    ),
-    "good": ("good", "goods", "product", "products", "commodity", "rawmaterial"),
-    "migrant_worker_share": (
-        "migrantworkershare",
-        "migrantworkerspct",
-        "pctmigrantworkers",
-        "migrantshare",
-        "migrantworkers",
-        "shareofmigrantworkers",
-        "foreignworkershare",
-        "foreignworkerspct",
-        "pctforeignworkers",
-    ),
-    "agency_worker_share": (
-        "agencyworkershare",
-        "agencyworkerspct",
-        "pctagencyworkers",
-        "agencyshare",
-        "agencyworkers",
-        "shareofagencyworkers",
-        "temporaryworkershare",
-        "contractworkershare",
-    ),
-    "uses_recruiter": (
-        "usesrecruiter",
-        "usesrecruitmentagency",
-        "recruitmentagency",
-        "recruiter",
-        "labouragent",
-        "labouragency",
-        "thirdpartyrecruiter",
-    ),
-    "audit_forced_labour_indicators": (
-        "auditforcedlabourindicators",
-        "forcedlabourindicators",
-        "iloforcedlabourindicators",
-        "iloindicators",
-        "auditindicators",
-    ),
-}
 _HEADER_SCHEMES = (
     ("naics", "naics"),
     ("hts", "hs"),
@@ -279,7 +113,8 @@ def guess_columns(headers: list[str]) -> dict[str, tuple[str, str]]:
     """Guess which header holds each canonical column: ``ours -> (header, how)``.
 
     Exact names win over synonyms; within synonyms the earlier one in
-    :data:`SYNONYMS` wins; a header is used for one column only.
+    :data:`SYNONYMS` wins; a header is used for one column only, except that
+    a header naming both a sector and a good (``Commodity``) feeds both.
 
     Examples
     --------
@@ -287,6 +122,8 @@ def guess_columns(headers: list[str]) -> dict[str, tuple[str, str]]:
     ... # doctest: +NORMALIZE_WHITESPACE
     {'supplier_id': ('Vendor No.', 'synonym'), 'name': ('Supplier Name', 'synonym'),
      'country': ('Country of Origin', 'synonym'), 'sector': ('NAICS', 'synonym')}
+    >>> guess_columns(["Mill", "Country", "Commodity"])["good"]
+    ('Commodity', 'synonym, shared with sector')
     """
     found: dict[str, tuple[str, str]] = {}
     used: set[str] = set()
@@ -306,17 +143,40 @@ def guess_columns(headers: list[str]) -> dict[str, tuple[str, str]]:
                 found[ours] = (candidate, "synonym")
                 used.add(candidate)
                 break
+    sector = found.get("sector")
+    if "good" not in found and sector and sector[1] == "synonym":
+        # A commodity list names the good, and the good says the sector.
+        if normalise_header(sector[0]) in SYNONYMS["good"]:
+            found["good"] = (sector[0], "synonym, shared with sector")
     return {c: found[c] for c in CANONICAL_COLUMNS if c in found}
 
 
+_TABLES = ("columns", "values", "constants", "sector_scheme")
+_VALUE_TABLES = ("sector", "country", "good")
+
+
+def _unknown(kind: str, got: list[str], expected: tuple[str, ...] | list[str]) -> str:
+    close = [
+        f"{g!r} -> {m[0]!r}"
+        for g in got
+        for m in [difflib.get_close_matches(g, list(expected), n=1, cutoff=0.6)]
+        if m
+    ]
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return f"mapping: expected {kind} {list(expected)}; got unknown {got}{hint}"
+
+
 class ColumnMapping:
-    """An explicit mapping: columns, value translations and the sector scheme.
+    """An explicit mapping: columns, value translations, constants, sector scheme.
 
     Parameters
     ----------
     columns : our name -> the file's header (``""`` = do not use a guess).
-    values : ``{"sector": {label: ISIC}, "country": {label: ISO3}}``.
+    values : ``{"sector": {label: ISIC}, "country": {label: ISO3},
+        "good": {label: DOL good}}``.
     sector_scheme : ``isic``, ``naics``, ``hs`` or None (from the header).
+    constants : our name -> one value for every row (``sector = "C10"`` for a
+        mill list without a sector column).
     """
 
     def __init__(
@@ -324,10 +184,12 @@ class ColumnMapping:
         columns: Mapping[str, str] | None = None,
         values: Mapping[str, Mapping[str, str]] | None = None,
         sector_scheme: str | None = None,
+        constants: Mapping[str, str] | None = None,
     ) -> None:
         self.columns = dict(columns or {})
         self.values = {k: dict(v) for k, v in (values or {}).items()}
         self.sector_scheme = sector_scheme
+        self.constants = dict(constants or {})
 
     @classmethod
     def from_any(
@@ -346,37 +208,69 @@ class ColumnMapping:
                 f"Got {type(mapping).__name__} instead."
             )
         data = dict(mapping)
-        if "columns" not in data and "values" not in data:
+        tables = [k for k, v in data.items() if isinstance(v, Mapping)]
+        if not set(data) & set(_TABLES) and not tables:
             data = {"columns": data}  # flat {ours: theirs}
+        unknown = sorted(set(data) - set(_TABLES))
+        if unknown:
+            # A typo such as [valeus.country] must not be ignored silently.
+            raise ConfigError(_unknown("tables", unknown, _TABLES))
         columns = dict(data.get("columns") or {})
         scheme = columns.pop("sector_scheme", data.get("sector_scheme"))
         values = data.get("values") or {}
-        unknown = sorted(set(columns) - set(CANONICAL_COLUMNS))
-        if unknown:
+        raw_constants = data.get("constants") or {}
+        if not isinstance(raw_constants, Mapping):
             raise ConfigError(
-                f"mapping [columns]: expected our column names "
-                f"{list(CANONICAL_COLUMNS)}; got unknown {unknown}"
+                f"mapping [constants]: expected a table; got {raw_constants!r}"
             )
-        bad = sorted(set(values) - {"sector", "country"})
+        # A number in TOML (workers = 120) is as good as its text.
+        constants = {
+            k: str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+            for k, v in raw_constants.items()
+        }
+        for where, table in (("columns", columns), ("constants", constants)):
+            wrong = sorted(set(table) - set(CANONICAL_COLUMNS))
+            if wrong:
+                raise ConfigError(
+                    _unknown(f"our columns in [{where}]", wrong, CANONICAL_COLUMNS)
+                )
+        bad = sorted(set(values) - set(_VALUE_TABLES))
         if bad:
             raise ConfigError(
-                f"mapping [values]: expected tables 'sector' and 'country'; got {bad}"
+                _unknown("value tables [values.<column>]", bad, _VALUE_TABLES)
             )
         if scheme is not None and scheme not in SECTOR_SCHEMES:
             raise ConfigError(
                 f"mapping sector_scheme: expected one of {list(SECTOR_SCHEMES)}; "
                 f"got {scheme!r}"
             )
-        for key, table in [("columns", columns), *values.items()]:
+        for key, table in [
+            ("columns", columns),
+            ("constants", constants),
+            *((f"values.{k}", v) for k, v in values.items()),
+        ]:
+            if not isinstance(table, Mapping):
+                raise ConfigError(f"mapping [{key}]: expected a table; got {table!r}")
             wrong = [k for k, v in table.items() if not isinstance(v, str)]
             if wrong:
                 raise ConfigError(
                     f"mapping [{key}]: expected text values; {wrong[:5]} are not text"
                 )
-        return cls(columns, values, scheme)
+        if "supplier_id" in constants:
+            raise ConfigError(
+                "mapping [constants]: supplier_id cannot be a constant (every row "
+                "would share one id); map an id column, or leave it out to derive ids"
+            )
+        both = sorted(k for k in constants if columns.get(k))
+        if both:
+            raise ConfigError(
+                f"mapping: {both} are both mapped to a header in [columns] and set "
+                "in [constants]; keep one"
+            )
+        return cls(columns, values, scheme, constants)
 
     def resolve(self, headers: list[str]) -> dict[str, tuple[str, str]]:
-        """Columns to use: the explicit mapping over the guesses."""
+        """Columns to use: the explicit mapping over the guesses (not constants)."""
         missing = [h for h in self.columns.values() if h and h not in headers]
         if missing:
             raise ConfigError(
@@ -389,10 +283,18 @@ class ColumnMapping:
         merged = {
             o: g
             for o, g in guessed.items()
-            if o not in self.columns and o not in explicit
+            if o not in self.columns and o not in explicit and o not in self.constants
         }
         merged.update(explicit)
         return {c: merged[c] for c in CANONICAL_COLUMNS if c in merged}
+
+    def shared_headers(self) -> dict[str, list[str]]:
+        """Headers the mapping gives to two or more of our columns."""
+        by_header: dict[str, list[str]] = {}
+        for ours, header in self.columns.items():
+            if header:
+                by_header.setdefault(header, []).append(ours)
+        return {h: o for h, o in by_header.items() if len(o) > 1}
 
     def scheme_for(self, header: str | None) -> str | None:
         """The sector scheme: explicit, else the one the header names."""
@@ -419,6 +321,8 @@ class ColumnMapping:
 def load_mapping(path: str | Path) -> ColumnMapping:
     """Read a mapping TOML file (see the module docstring)."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"expected a mapping TOML file; {path} is a folder")
     try:
         with path.open("rb") as stream:
             data = tomllib.load(stream)
@@ -426,6 +330,8 @@ def load_mapping(path: str | Path) -> ColumnMapping:
         raise ConfigError(f"Mapping file not found: {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: not a valid TOML mapping: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the mapping: {error}") from None
     return ColumnMapping.from_any(data)
 
 

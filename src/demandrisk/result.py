@@ -62,13 +62,26 @@ class ScoreResult:
 
     @property
     def valid(self) -> bool:
-        """True when validation found no issue."""
-        return len(self.issues) == 0
+        """True when validation found no error (warnings and notes allowed)."""
+        from .issue_codes import is_failure
+
+        return not bool(is_failure(self.issues).any())
+
+    def column(self, name: str) -> str:
+        """The label of demandrisk's own output column ``name`` in ``scores``.
+
+        An input column of the same name keeps it; ours is then
+        ``demandrisk_<name>`` (``column-clash``). Read our results through
+        this, never by the bare name.
+        """
+        inputs = self.prepared.frame.columns if self.prepared is not None else ()
+        return f"demandrisk_{name}" if name in inputs else name
 
     def band_counts(self) -> pd.Series:
         """Return the number of suppliers per band, in band order."""
         order = ["low", "medium", "high", "severe"]
-        return self.scores["risk_band"].value_counts().reindex(order, fill_value=0)
+        bands = self.scores[self.column("risk_band")].astype(str)
+        return bands.value_counts().reindex(order, fill_value=0)
 
     def _position(self, supplier_id: str) -> int:
         ids = self.scores["supplier_id"].astype(str).str.strip().to_numpy()
@@ -119,7 +132,7 @@ class ScoreResult:
                     "contribution": float(self.contributions[code].iloc[i]),
                 }
             )
-        floor = float(self.scores["contrib_floor"].iloc[i])
+        floor = float(self.scores[self.column("contrib_floor")].iloc[i])
         rows.append(
             {
                 "indicator": "floor",

@@ -14,12 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .codes import BLANKS, Resolution, resolve_countries, resolve_sectors
+from .codes import BLANKS, Resolution, resolve_sectors
+from .countries import resolve_countries
 from .errors import InputDataError
+from .goods import resolve_goods
+from .idchecks import id_issues
+from .identity import FOOTNOTE
+from .issue_codes import ISSUE_CODES, severity_of
 from .reference import ReferenceData
 from .textcolumn import TextColumn
 
@@ -49,29 +55,12 @@ OPTIONAL_COLUMNS: dict[str, str] = {
     "uses_recruiter": "flag",
     "audit_forced_labour_indicators": "count",
 }
-ISSUE_COLUMNS = ["row", "column", "code", "value", "message"]
-ISSUE_CODES = (
-    "missing-column",
-    "missing-value",
-    "duplicate-id",
-    "unknown-sector",
-    "ambiguous-sector",
-    "unknown-country",
-    "unknown-buyer",
-    "type-error",
-    "out-of-range",
-    "column-clash",
-    # Supply graph (demandrisk.graph / tiers):
-    "self-loop",  # a supplier names itself as its buyer
-    "cycle",  # suppliers supply each other in a loop (all ids listed)
-    "unreachable",  # the chain never reaches the company
-    "tier-mismatch",  # the tier column contradicts the graph
-    "unknown-supplier",  # an edge names a supplier not in the file
-    # Reading and mapping (demandrisk.readers / mapping / numbers):
-    "skipped-rows",  # a title or blank rows above the header were skipped
-    "derived-id",  # no supplier id column: ids derived from name + country
-    "converted-percentage",  # a share written as a percentage was divided by 100
-    "ambiguous-number",  # e.g. 1,234: 1234 or 1.234? Not guessed; give --decimal
+# ``severity`` (error / warning / note) follows from the code: see
+# :mod:`demandrisk.issue_codes`, which lists every code.
+ISSUE_COLUMNS = ["row", "column", "code", "value", "message", "severity"]
+NOT_A_SUPPLIER = (
+    "Not scored: this line of the file holds no supplier (a footnote, a total or a "
+    "blank line: no country, no sector); it is kept as it is."
 )
 _TRUE = frozenset({"yes", "y", "true", "t", "1"})
 _FALSE = frozenset({"no", "n", "false", "f", "0"})
@@ -97,6 +86,8 @@ class PreparedSuppliers:
     sector, country : resolutions of the sector and country columns.
     issues : the issues table.
     origin : where the data came from (a path or ``"<DataFrame>"``).
+    good : resolution of the good column to DOL goods (None without one).
+    footnote : True on rows that are no supplier (kept, not scored).
     """
 
     frame: pd.DataFrame
@@ -106,6 +97,42 @@ class PreparedSuppliers:
     country: Resolution
     issues: pd.DataFrame
     origin: str
+    good: Resolution | None = None
+    footnote: np.ndarray | None = None
+
+    @property
+    def scored_rows(self) -> np.ndarray:
+        """True on the rows that are scored (every row but footnotes)."""
+        if self.footnote is None:
+            return np.ones(len(self.frame), dtype=bool)
+        return ~self.footnote
+
+    def unscored_sentences(self, sentences: np.ndarray) -> np.ndarray:
+        """The explanation sentences, with the reason on footnote rows."""
+        if self.footnote is None or not self.footnote.any():
+            return sentences
+        text = np.asarray(sentences, dtype=object).copy()
+        text[self.footnote] = NOT_A_SUPPLIER
+        return text
+
+    def good_columns(self) -> dict[str, Any]:
+        """``good_resolved``, ``good_match``, ``good_match_score`` per row.
+
+        Text columns have pandas' text dtype even when every row is blank, so
+        every engine (and every partition) gives them one type.
+        """
+        n = len(self.frame)
+        text = pd.Series(["text"]).dtype
+        if self.good is None:
+            codes = match = np.full(n, None, dtype=object)
+            score = np.full(n, np.nan)
+        else:
+            codes, match, score = self.good.codes, self.good.match, self.good.score
+        return {
+            "good_resolved": pd.array(codes, dtype=text),
+            "good_match": pd.array(match, dtype=text),
+            "good_match_score": np.asarray(score, dtype=float),
+        }
 
 
 def read_suppliers(
@@ -135,7 +162,11 @@ def _issues_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ISSUE_COLUMNS}).astype(
             {"row": "int64"}
         )
-    issues = pd.concat(parts, ignore_index=True)[ISSUE_COLUMNS]
+    issues = pd.concat(parts, ignore_index=True)
+    # The one place every issues table passes: severity follows the code, so
+    # no producer can give a code two severities.
+    issues["severity"] = severity_of(issues["code"])
+    issues = issues[ISSUE_COLUMNS]
     issues["row"] = issues["row"].astype("int64")
     # Stable order: by row, then column name, then code.
     return issues.sort_values(["row", "column", "code"], kind="stable").reset_index(
@@ -242,7 +273,7 @@ def _parse_column(
                         f"(such as {example!r}) were divided by 100",
                     ]
                 ],
-                columns=ISSUE_COLUMNS,
+                columns=ISSUE_COLUMNS[:5],
             )
         )
     values = np.where(bad_type, np.nan, values)
@@ -261,57 +292,6 @@ def _parse_column(
         )
     )
     return column.per_row(np.where(out_of_range, np.nan, values)), issues
-
-
-def _duplicate_ids(ids: TextColumn) -> pd.DataFrame:
-    index = ids.index
-    present = ids.per_row(ids.texts != "")
-    seen, first = np.unique(index, return_index=True)
-    first_of = np.zeros(len(ids.texts), dtype=np.int64)
-    first_of[seen] = first
-    first_row = first_of[index]
-    dupes = present & (first_row != np.arange(len(index)))
-    messages = np.full(len(index), "", dtype=object)
-    flagged = np.flatnonzero(dupes)  # format messages only where needed
-    messages[flagged] = [
-        f"supplier_id also used on row {row + 2}; both rows are kept"
-        for row in first_row[flagged]
-    ]
-    return _cell_issues(dupes, ids, "supplier_id", "duplicate-id", messages)
-
-
-def id_issues(ids: TextColumn, buyers: TextColumn | None = None) -> pd.DataFrame:
-    """``duplicate-id`` and ``unknown-buyer``: the checks that need every id.
-
-    The one implementation behind :func:`prepare_suppliers`, chunked runs and
-    the Dask survey, which call it on the ids of the whole file so that a
-    chunk or partition never judges an id it cannot see. Rows are numbered as
-    lines of a file with its header on line 1.
-
-    Examples
-    --------
-    >>> ids = TextColumn.from_series(pd.Series(["A", "B", "A"]))
-    >>> buyers = TextColumn.from_series(pd.Series(["", "X", "null"]))
-    >>> id_issues(ids, buyers)[["row", "column", "code"]].values.tolist()
-    [[3, 'buyer_id', 'unknown-buyer'], [4, 'supplier_id', 'duplicate-id']]
-    """
-    parts = [_duplicate_ids(ids)]
-    if buyers is not None:
-        # Blank buyers ("", "null", "n.a.", "--"...) supply the company itself.
-        no_buyer = pd.Series(buyers.folded(), dtype=object).isin(BLANKS).to_numpy()
-        # Hash look-up: np.isin on object arrays compares every pair.
-        known = pd.Series(buyers.texts, dtype=object).isin(pd.Index(ids.texts))
-        parts.append(
-            _unique_issues(
-                ~no_buyer & ~known.to_numpy(),
-                buyers,
-                "buyer_id",
-                "unknown-buyer",
-                "expected the supplier_id of a supplier in this file, or blank "
-                "for the company itself; no supplier has this id",
-            )
-        )
-    return _issues_frame(parts)
 
 
 def prepare_suppliers(
@@ -355,11 +335,17 @@ def prepare_suppliers(
         if c in {*REQUIRED_COLUMNS, *kinds}
     }
     issues: list[pd.DataFrame] = []
+    footnote = (
+        frame[FOOTNOTE].to_numpy(dtype=bool)
+        if FOOTNOTE in frame
+        else np.zeros(len(frame), dtype=bool)
+    )
     for column in REQUIRED_COLUMNS:
         blank = pd.Series(texts[column].folded(), dtype=object).isin(BLANKS)
+        # A footnote line is reported as such, not as blank cells.
         issues.append(
-            _unique_issues(
-                blank.to_numpy(),
+            _cell_issues(
+                texts[column].per_row(blank.to_numpy()) & ~footnote,
                 texts[column],
                 column,
                 "missing-value",
@@ -386,7 +372,9 @@ def prepare_suppliers(
     )
     sector = resolve_sectors(texts["sector"], reference)
     country = resolve_countries(texts["country"], reference)
-    for column, resolution in (("sector", sector), ("country", country)):
+    good = resolve_goods(texts["good"], reference) if "good" in texts else None
+    resolved = [("sector", sector), ("country", country)]
+    for column, resolution in [*resolved, *([("good", good)] if good else [])]:
         for position, (code, message) in resolution.problems.items():
             flagged = np.zeros(len(texts[column].texts), dtype=bool)
             flagged[position] = True
@@ -405,4 +393,6 @@ def prepare_suppliers(
         country=country,
         issues=_issues_frame(issues),
         origin=origin,
+        good=good,
+        footnote=footnote,
     )

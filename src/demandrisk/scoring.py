@@ -195,6 +195,7 @@ def score(
     )
     features = build_features(prepared, config, reference)
     raw, basis, source, available = _apply_missing_policy(config, features)
+    available &= prepared.scored_rows[:, None]  # footnote lines are no suppliers
     z, bounds = _normalised(config, raw, basis, fitted)
     weights = weight_matrix(config, available)
     contributions = aggregate(config, z, weights)
@@ -222,11 +223,13 @@ def score(
         features.display,
         fired,
     )
+    sentences = prepared.unscored_sentences(sentences)
     ours: dict[str, Any] = {
         "sector_resolved": prepared.sector.codes,
         "sector_match": prepared.sector.match,
         "sector_match_score": prepared.sector.score,
         "country_resolved": prepared.country.codes,
+        **prepared.good_columns(),
         "risk_score": risk,
         "risk_band": bands,
         "coverage": coverage,
@@ -262,8 +265,8 @@ def score(
     # header may sit lower (a title above it).
     issues = merge_issues(
         read_issues,
-        _shift_rows(prepared.issues, report.row_offset),
-        _shift_rows(chained.issues if chained else None, report.row_offset),
+        report.locate(prepared.issues),
+        report.locate(chained.issues if chained else None),
     )
     return ScoreResult(
         scores=output,
@@ -301,12 +304,6 @@ def prior_scores(
     return own_scores
 
 
-def _shift_rows(issues: pd.DataFrame | None, offset: int) -> pd.DataFrame | None:
-    if issues is None or offset == 0 or not len(issues):
-        return issues
-    return issues.assign(row=issues["row"] + offset)
-
-
 def output_columns(config: ModelConfig) -> list[str]:
     """Return the names of the columns ``score`` adds to the input's.
 
@@ -322,6 +319,9 @@ def output_columns(config: ModelConfig) -> list[str]:
         "sector_match",
         "sector_match_score",
         "country_resolved",
+        "good_resolved",
+        "good_match",
+        "good_match_score",
         "risk_score",
         "risk_band",
         "coverage",

@@ -1,12 +1,13 @@
 """Score a CSV larger than memory in chunks, with the in-memory run's output.
 
-Three passes over the file, memory bounded by the chunk size plus a few
-arrays per row:
+A scan of the file's lines (:mod:`demandrisk.csvstream`: the encoding, the
+header, ragged lines and line numbers, as the in-memory reader finds them),
+then three passes, memory bounded by the chunk size plus a few arrays per row:
 
 1. a cheap pass over the columns whose checks need the whole file (the ids for
-   ``duplicate-id`` and ``unknown-buyer``; the numeric columns, whose decimal
-   mark and percentage reading are decided per column, see
-   :func:`demandrisk.readers.plan_numbers`);
+   ``duplicate-id``, ``lookalike-id`` and ``unknown-buyer``; the numeric
+   columns, whose decimal mark and share unit are decided per column, see
+   :mod:`demandrisk.numberplan`);
 2. chunks of ``chunksize`` rows, each scored once without the supply chain;
    what the supply graph needs (ids, buyers, spend, own score...) stays in
    memory, the scored chunk is spilled to a temporary file beside the output;
@@ -15,7 +16,8 @@ arrays per row:
 3. the spilled chunks are read back in order, the chain columns appended, and
    written with the same CSV writer as :func:`demandrisk.io.write_table`.
 
-A tqdm progress bar on stderr counts rows through passes 2 and 3. Scores are
+A tqdm progress bar on stderr counts the rows once (pass 2). Issues name the
+file's physical lines. Scores are
 row-local with the goalposts normalisation of the default model; a model with
 fitted normalisation (``minmax``...) needs the whole file, so it is refused
 here.
@@ -23,7 +25,6 @@ here.
 
 from __future__ import annotations
 
-import codecs
 import inspect
 import io
 import os
@@ -38,17 +39,20 @@ import pandas as pd
 
 from .chain import ChainOutput
 from .config import load_config
+from .csvfile import CsvLayout
+from .csvstream import clean_chunk, file_layout, read_chunks
 from .errors import ConfigError, InputDataError, OutputError
 from .io import check_output, usual_permissions, write_csv
 from .mapping import ColumnMapping
-from .readers import detect_encoding, plan_numbers, sniff_csv
+from .numberplan import count_pairs
+from .readers import SUMMARY_ATTR, InputReport, plan_numbers
 from .safety import escape_formulas
-from .schema import OPTIONAL_COLUMNS, id_issues, read_suppliers
+from .schema import OPTIONAL_COLUMNS, id_issues, merge_issues, read_suppliers
 from .textcolumn import TextColumn
 
 __all__ = ["score_csv"]
 
-_GLOBAL_CODES = ("duplicate-id", "unknown-buyer")
+_GLOBAL_CODES = ("duplicate-id", "unknown-buyer", "lookalike-id")
 
 
 def _csv_bytes(frame: pd.DataFrame, header: bool) -> bytes:
@@ -57,37 +61,47 @@ def _csv_bytes(frame: pd.DataFrame, header: bool) -> bytes:
     return sink.getvalue()
 
 
+def _refused(plan: Any, column: str) -> bool:
+    return column in plan and plan[column].unit == "refused"
+
+
+def _issues_frame(*parts: Any) -> pd.DataFrame:
+    """One issues table (severity, stable order) from frames or issue dicts."""
+    frames = [pd.DataFrame(p) if isinstance(p, list) else p for p in parts]
+    return merge_issues(*[f for f in frames if len(f)])
+
+
+def _located(issues: pd.DataFrame, layout: CsvLayout, start: int = 0) -> pd.DataFrame:
+    """Rows ``position + 2`` of a chunk starting at ``start`` as the file's lines.
+
+    Rows about the header go to the header's line; an edge file's issues keep
+    that file's lines.
+    """
+    if not len(issues):
+        return issues
+    rows = issues["row"].to_numpy(dtype=np.int64)
+    ours = ~issues["column"].astype(str).str.startswith("edges.").to_numpy()
+    data = ours & (rows >= 2)
+    located = rows.copy()
+    located[ours & ~data] = layout.header_line
+    located[data] = layout.line_of(rows[data] - 2 + start)
+    return issues.assign(row=located)
+
+
 def _global_issues(
-    ids: pd.Series, buyers: pd.Series | None, offset: int
+    ids: pd.Series, buyers: pd.Series | None, layout: CsvLayout
 ) -> pd.DataFrame:
-    """duplicate-id and unknown-buyer over the whole file (rows as file lines)."""
+    """The id checks over the whole file (rows as file lines)."""
     issues = id_issues(
         TextColumn.from_series(ids),
         None if buyers is None else TextColumn.from_series(buyers),
     )
-    issues["row"] = issues["row"] + offset
-    return issues
-
-
-def _encoding_of(path: Path, head: bytes) -> str:
-    """Detect on the first bytes; confirm UTF-8 over the whole file, streamed."""
-    found = detect_encoding(head)
-    if found != "utf-8":
-        return found
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
+    return _located(issues, layout)
 
 
 def _scoring_pass(
     path: Path,
-    read: dict[str, Any],
+    layout: CsvLayout,
     chunksize: int,
     config: Any,
     extra: dict[str, Any],
@@ -117,9 +131,9 @@ def _scoring_pass(
     buyers: list[np.ndarray] = []
     spilled: list[Path] = []
     # The reader is closed even when a chunk fails (Ctrl-C, a bad chunk).
-    with pd.read_csv(path, chunksize=chunksize, **read) as reader:
+    with read_chunks(path, layout, chunksize) as reader:
         for number, chunk in enumerate(reader):
-            chunk = chunk.fillna("").reset_index(drop=True)
+            chunk = clean_chunk(chunk, layout)
             result = score(chunk, config, chain=False, **extra)
             texts = result.prepared.texts
             parts.append(graph_inputs(result, list(chunk.columns)))
@@ -219,26 +233,14 @@ def score_csv(
     # Checked before any work, and nothing written: a refused or failed run
     # leaves an earlier output in place.
     check_output(output, [path])
-    with path.open("rb") as stream:
-        head = stream.read(1 << 16)
-    if encoding is None:
-        encoding = _encoding_of(path, head)
-    used, delimiter, skip, rows = sniff_csv(head, encoding, str(path))
-    headers = [str(h) for h in rows[-1]]
+    layout = file_layout(path, encoding)
+    headers = [n for n in layout.names if n not in layout.drop]
     rules = ColumnMapping.from_any(mapping)
     columns = rules.resolve(headers)
     if "supplier_id" not in columns:
         raise InputDataError(
             f"{path}: --chunksize needs a supplier id column (found {headers[:12]})"
         )
-    read: dict[str, Any] = {
-        "sep": delimiter,
-        "skiprows": skip,
-        "header": 0,
-        "dtype": str,
-        "keep_default_na": False,
-        "encoding": used,
-    }
     numeric = [
         c
         for c, k in OPTIONAL_COLUMNS.items()
@@ -247,13 +249,32 @@ def score_csv(
     needed = {
         columns[c][0] for c in ["supplier_id", "buyer_id", *numeric] if c in columns
     }
-    first = pd.read_csv(path, usecols=sorted(needed), **read).fillna("")
+    first = clean_chunk(
+        pd.read_csv(
+            path,
+            usecols=sorted(needed),
+            encoding=layout.encoding,
+            encoding_errors=layout.errors,
+            **layout.read_options(),
+        ),
+        layout,
+    )
     ids = first[columns["supplier_id"][0]]
     buyers = first[columns["buyer_id"][0]] if "buyer_id" in columns else None
-    issues = [_global_issues(ids, buyers, skip)]
+    issues = [_issues_frame(layout.issues), _global_issues(ids, buyers, layout)]
+    pairs = None
+    if "workers" in columns:
+        workers = first[columns["workers"][0]]
+        pairs = {
+            c: count_pairs(first[columns[c][0]], workers)
+            for c in numeric
+            if OPTIONAL_COLUMNS[c] == "share"
+        }
     plan = plan_numbers(
         {c: TextColumn.from_series(first[columns[c][0]]).texts for c in numeric},
         decimal,
+        {c: columns[c][0] for c in numeric},
+        pairs,
     )
     total = len(first)
     del first, ids, buyers
@@ -271,8 +292,8 @@ def score_csv(
     if progress:
         from tqdm import tqdm
 
-        # Two passes: scoring each chunk, then writing it with its chain.
-        bar = tqdm(total=2 * total, unit="rows", desc=path.name, file=None, leave=False)
+        # Rows, once each: they are scored in the first pass, written in the next.
+        bar = tqdm(total=total, unit="rows", desc=path.name, file=None, leave=False)
     try:
         # Spilled chunks sit beside the output (same disk, removed on any exit).
         with tempfile.TemporaryDirectory(
@@ -280,10 +301,12 @@ def score_csv(
         ) as spill_dir:
             spill = Path(spill_dir)
             chain, spilled = _scoring_pass(
-                path, read, chunksize, config, extra, score, spill, chain_options, bar
+                path, layout, chunksize, config, extra, score, spill, chain_options, bar
             )
             if len(chain.issues):
-                issues.append(chain.issues.assign(row=chain.issues["row"] + skip))
+                issues.append(_located(chain.issues, layout))
+            if bar is not None:
+                bar.set_description(f"{path.name}: writing")
             handle, temporary = tempfile.mkstemp(
                 prefix=f".{output.name}.", suffix=".tmp", dir=output.parent
             )
@@ -300,14 +323,11 @@ def score_csv(
                             label = f"demandrisk_{name}" if name in names else name
                             scores[label] = values[start : start + n]
                         sink.write(_csv_bytes(scores, header=start == 0))
-                        found = found[~found["code"].isin(_GLOBAL_CODES)].copy()
-                        data_rows = found["row"] > 1
-                        found.loc[data_rows, "row"] += start + skip
-                        found.loc[~data_rows, "row"] += skip
-                        issues.append(found if start == 0 else found[data_rows])
+                        found = found[~found["code"].isin(_GLOBAL_CODES)]
+                        if start:
+                            found = found[found["row"] > 1]  # header issues: once
+                        issues.append(_located(found, layout, start))
                         start += n
-                        if bar is not None:
-                            bar.update(n)
                 usual_permissions(Path(temporary))
                 os.replace(temporary, output)
             except BaseException:
@@ -318,8 +338,22 @@ def score_csv(
             bar.close()
     if not output.stat().st_size:
         raise OutputError(f"{path}: no rows to score")
-    parts = [p for p in issues if len(p)]
-    out = pd.concat(parts, ignore_index=True) if parts else issues[0]
-    return out.sort_values(["row", "column", "code"], kind="stable").reset_index(
-        drop=True
+    out = _issues_frame(*issues)
+    report = InputReport(
+        origin=str(path),
+        format="csv",
+        header_line=layout.header_line,
+        columns=pd.DataFrame(
+            [
+                (o, h, "refused: head counts" if _refused(plan, o) else how)
+                for o, (h, how) in columns.items()
+            ]
+            + [(o, f"= {v}", "constant (mapping)") for o, v in rules.constants.items()],
+            columns=["column", "header", "how"],
+        ),
+        encoding=layout.encoding,
+        delimiter=layout.delimiter,
+        numbers=plan,
     )
+    out.attrs[SUMMARY_ATTR] = str(report)
+    return out

@@ -13,6 +13,7 @@ import pandas as pd
 from .chain import graph_issues
 from .config import load_config
 from .errors import ValidationError
+from .issue_codes import is_failure
 from .mapping import ColumnMapping
 from .readers import prepare_input
 from .reference import ReferenceData, load_reference
@@ -25,6 +26,9 @@ __all__ = ["ValidationReport", "validate"]
 @dataclass(frozen=True)
 class ValidationReport:
     """The outcome of validation: ``valid``, row count and the issues table.
+
+    ``valid`` is False when an issue has severity ``error``; warnings and
+    notes (``derived-id``, ``skipped-rows``...) are listed but do not fail.
 
     Examples
     --------
@@ -55,12 +59,13 @@ class ValidationReport:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
     def raise_for_errors(self) -> None:
-        """Raise :class:`ValidationError` carrying the issues if any were found."""
+        """Raise :class:`ValidationError` carrying the issues if any is an error."""
         if not self.valid:
-            first = self.issues.iloc[0]
+            errors = self.issues[is_failure(self.issues)]
+            first = errors.iloc[0]
             raise ValidationError(
-                f"{len(self.issues)} issue(s); first: row {first['row']}, "
-                f"column {first['column']}: {first['message']}",
+                f"{len(errors)} error(s) among {len(self.issues)} issue(s); first: "
+                f"row {first['row']}, column {first['column']}: {first['message']}",
                 self.issues,
             )
 
@@ -92,7 +97,8 @@ def validate(
     )
     reserved = tuple(output_columns(load_config()))
     prepared = prepare_suppliers(frame, reference, report.origin, reserved=reserved)
-    offset = report.row_offset
     found = merge_issues(prepared.issues, graph_issues(prepared))
-    issues = merge_issues(read_issues, found.assign(row=found["row"] + offset))
-    return ValidationReport(valid=len(issues) == 0, rows=len(frame), issues=issues)
+    issues = merge_issues(read_issues, report.locate(found))
+    # Notes and warnings say how the file was read; only errors fail it.
+    valid = not bool(is_failure(issues).any())
+    return ValidationReport(valid=valid, rows=len(frame), issues=issues)

@@ -1,0 +1,81 @@
+"""Hostile and careless files: read as written, every surprise reported.
+
+Issue 14 items 4, 5, 13, 14 and 15 (the reading side). Fixtures are written
+in ``tmp_path`` only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import demandrisk
+
+
+def _score(tmp_path: Path, name: str, data: str | bytes) -> demandrisk.ScoreResult:
+    path = tmp_path / name
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    before = path.read_bytes()
+    result = demandrisk.score(path)
+    assert path.read_bytes() == before  # the input is never written
+    return result
+
+
+def _codes(result: demandrisk.ScoreResult) -> list[list[object]]:
+    return result.issues[["row", "column", "code"]].values.tolist()
+
+
+def test_ragged_rows_never_shift_columns(tmp_path: Path) -> None:
+    result = _score(
+        tmp_path,
+        "ragged.csv",
+        "supplier_id,name,country,sector\nA,Alpha,CHN,C14,x\nB,Beta,VNM,C14,y\n",
+    )
+    scores = result.scores
+    assert scores[["supplier_id", "name", "country"]].values.tolist() == [
+        ["A", "Alpha", "CHN"],
+        ["B", "Beta", "VNM"],
+    ]
+    assert _codes(result) == [[2, "", "ragged-row"], [3, "", "ragged-row"]]
+
+
+def test_one_cp1252_line_in_utf8_is_reported_not_redecoded(tmp_path: Path) -> None:
+    data = "supplier_id,name,country,sector\nA,Công ty,VNM,C14\n".encode()
+    result = _score(tmp_path, "mixed.csv", data + b"B,Caf\xe9,FRA,C14\n")
+    assert result.scores["name"].iloc[0] == "Công ty"
+    assert _codes(result) == [[3, "", "undecodable-line"]]
+
+
+def test_issue_rows_are_physical_lines(tmp_path: Path) -> None:
+    result = _score(
+        tmp_path,
+        "lines.csv",
+        'supplier_id,name,country,sector\nA,"two\nlines",CHN,C14\n\nB,Beta,XXX,C14\n',
+    )
+    assert _codes(result) == [[5, "country", "unknown-country"]]
+
+
+def test_duplicate_header_huge_number_and_lookalike_ids(tmp_path: Path) -> None:
+    result = _score(
+        tmp_path,
+        "dupes.csv",
+        "supplier_id,name,name,country,sector,annual_spend\n"
+        "A,x,y,CHN,C14,1e309\nB\u200b,x,y,CHN,C14,5\nB,x,y,CHN,C14,5\n",
+    )
+    assert _codes(result) == [
+        [1, "", "duplicate-header"],
+        [2, "spend", "not-finite"],
+        [4, "supplier_id", "lookalike-id"],
+    ]
+    assert result.issues["value"].iloc[1] == "1e309"
+    assert len(result.scores) == 3
+
+
+def test_nul_bytes_are_reported(tmp_path: Path) -> None:
+    result = _score(
+        tmp_path, "nul.csv", b"supplier_id,country,sector\nA\x00,CHN,C14\nB,CHN,C14\n"
+    )
+    assert _codes(result) == [[2, "", "nul-byte"]]
+    assert result.scores["supplier_id"].tolist() == ["A", "B"]
