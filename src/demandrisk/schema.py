@@ -320,6 +320,7 @@ def prepare_suppliers(
     origin: str = "<DataFrame>",
     extra_numeric: tuple[str, ...] = (),
     reserved: tuple[str, ...] = (),
+    required: tuple[str, ...] = REQUIRED_COLUMNS,
 ) -> PreparedSuppliers:
     """Validate a supplier frame and resolve its codes.
 
@@ -328,6 +329,9 @@ def prepare_suppliers(
     ``extra_numeric`` names further columns a custom model reads as numbers;
     ``reserved`` the output columns scoring adds (an input column of the same
     name is a ``column-clash``: kept, and demandrisk's column is renamed).
+    ``required`` the columns the model cannot do without; ``country`` and
+    ``sector`` may be absent when the model reads no reference table (they
+    are then unresolved for every row, without an issue).
 
     Examples
     --------
@@ -338,13 +342,14 @@ def prepare_suppliers(
     >>> prepared.issues[["row", "column", "code"]].values.tolist()
     [[3, 'country', 'unknown-country'], [3, 'supplier_id', 'duplicate-id']]
     """
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputDataError(
-            f"{origin}: expected columns {list(REQUIRED_COLUMNS)}; missing {missing} "
+            f"{origin}: expected columns {list(required)}; missing {missing} "
             f"(found {list(frame.columns)[:12]})"
         )
     frame = frame.reset_index(drop=True)
+    absent = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     extra = {
         c: "number" for c in extra_numeric if c in frame and c not in OPTIONAL_COLUMNS
     }
@@ -354,8 +359,13 @@ def prepare_suppliers(
         for c in frame.columns
         if c in {*REQUIRED_COLUMNS, *kinds}
     }
+    for column in absent:  # not read by this model: blank for every row
+        texts[column] = TextColumn(
+            index=np.zeros(len(frame), dtype=np.int64),
+            texts=np.array([""], dtype=object),
+        )
     issues: list[pd.DataFrame] = []
-    for column in REQUIRED_COLUMNS:
+    for column in required:
         blank = pd.Series(texts[column].folded(), dtype=object).isin(BLANKS)
         issues.append(
             _unique_issues(
@@ -387,6 +397,8 @@ def prepare_suppliers(
     sector = resolve_sectors(texts["sector"], reference)
     country = resolve_countries(texts["country"], reference)
     for column, resolution in (("sector", sector), ("country", country)):
+        if column in absent:
+            continue
         for position, (code, message) in resolution.problems.items():
             flagged = np.zeros(len(texts[column].texts), dtype=bool)
             flagged[position] = True
