@@ -414,12 +414,21 @@ def _markdown(frame: pd.DataFrame, index: bool = True) -> str:
     return "\n".join([head, rule] + ["| " + " | ".join(r) + " |" for r in cells[1:]])
 
 
+def _shown(folder: Path) -> str:
+    """The folder relative to the working directory where possible (stable reports)."""
+    try:
+        return str(Path(folder).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(folder)
+
+
 def render(findings: list[Findings], reference: ReferenceData) -> str:
     """The Markdown report of one or more models."""
     lines = [
         "# Validation of the demandrisk model",
         "",
-        f"Reference tables: `{reference.folder}`; demandrisk {demandrisk.__version__}. "
+        f"Reference tables: `{_shown(reference.folder)}`; "
+        f"demandrisk {demandrisk.__version__}. "
         "Produced by `python benchmarks/validity.py`.",
         "",
         "| check | target | " + " | ".join(f.model for f in findings) + " |",

@@ -6,6 +6,7 @@ demandrisk), so a test fails when the engine looks up the wrong cell.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -357,3 +358,60 @@ def test_diff_of_a_v1_run_and_a_v2_run_names_model_and_reference_data(
     both = changes[changes["status"].isin(["changed", "unchanged"])]
     parts = both[["part_supplier_data", "part_reference_data", "part_model"]]
     np.testing.assert_allclose(parts.sum(axis=1), both["delta"], atol=1e-9)
+
+
+MY_INDEX = """
+name = "my-index"
+version = "1"
+missing = "reweight"
+
+[groups.governance]
+label = "Governance"
+weight = 0.5
+
+[groups.vulnerability]
+label = "Vulnerability"
+weight = 0.5
+
+[indicators.rule_of_law]
+label = "rule of law (inverted)"
+parent = "governance"
+weight = 1.0
+direction = -1
+sources = [{ table = "supplier", field = "rule_of_law" }]
+goalposts = [0.0, 100.0]
+reason = "weak-rule-of-law"
+
+[indicators.poverty]
+label = "poverty rate"
+parent = "vulnerability"
+weight = 1.0
+sources = [{ table = "supplier", field = "poverty_rate" }]
+goalposts = [0.0, 100.0]
+reason = "poverty"
+"""
+
+
+def test_the_command_summarises_a_model_without_bands_as_rows(run_cli, tmp_path):
+    config = tmp_path / "my-index.toml"
+    config.write_text(MY_INDEX, encoding="utf-8")
+    rows = tmp_path / "countries.csv"
+    rows.write_text("supplier_id,rule_of_law,poverty_rate\nAAA,80,5\nBBB,20,40\n")
+    done = run_cli("score", rows, "--config", config, "-o", tmp_path / "out.csv")
+    assert done.returncode == 0, done.stderr
+    assert "Scored 2 rows" in done.stdout
+    assert "per band" not in done.stdout and "per tier" not in done.stdout
+    assert "score_governance" in done.stdout
+
+
+def test_explain_takes_a_named_model_and_prints_group_scores(run_cli, example_path):
+    done = run_cli("explain", example_path, "--id", "S-0005", "--config", "v1")
+    assert done.returncode == 0, done.stderr
+    assert "sector_informality" in done.stdout  # v1's indicators, not v2's
+    groups = re.search(r"group scores \(0-100\): (.*)", done.stdout)
+    assert groups is not None
+    assert [part.split()[0] for part in groups.group(1).split(", ")] == [
+        "sector",
+        "country",
+        "evidence",
+    ]

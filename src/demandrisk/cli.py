@@ -205,21 +205,29 @@ def score(
     except DemandRiskError as error:
         _fail(error)
     scores = result.scores
+    # A model without bands is a user's own index (countries, regions...): its
+    # rows are not suppliers in bands and tiers, so the summary says less.
+    banded = config.bands is not None
+    noun = "suppliers" if banded else "rows"
     click.echo(
-        f"Scored {len(scores)} suppliers from {input_path} with model "
+        f"Scored {len(scores)} {noun} from {input_path} with model "
         f"{config.name} {config.version}."
     )
-    click.echo("\nSuppliers per band:")
-    for band, count in result.band_counts().items():
-        click.echo(f"  {band:<7} {count:>8}")
+    if banded:
+        click.echo("\nSuppliers per band:")
+        for band, count in result.band_counts().items():
+            click.echo(f"  {band:<7} {count:>8}")
     riskiest = scores.sort_values("risk_score", ascending=False, kind="stable").head(
         top
     )
     click.echo(f"\nTop {len(riskiest)} by risk score:")
-    columns = ["supplier_id", "risk_score", "risk_band", "reason_codes"]
-    shown = riskiest[columns].assign(risk_score=riskiest["risk_score"].round(1))
+    columns = ["supplier_id", "risk_score"]
+    columns += ["risk_band"] if banded else []
+    columns += [c for c in scores.columns if c.startswith("score_")] + ["reason_codes"]
+    shown = riskiest[columns].round(1)
     _print_table(shown)
-    _print_tier_summary(result)
+    if banded:
+        _print_tier_summary(result)
     if len(result.issues):
         counts = result.issues["code"].value_counts()
         summary = ", ".join(f"{code} {n}" for code, n in counts.items())
@@ -370,6 +378,14 @@ def explain(input_path: Path, supplier_id: str, config_path: Path | None) -> Non
     )
     _print_table(shown)
     click.echo(f"\nsum of contributions = {table['contribution'].sum():.2f}")
+    groups = [
+        f"{column.removeprefix('score_')} {row[column]:.1f}"
+        for column in result.scores.columns
+        if column.startswith("score_") and not pd.isna(row[column])
+    ]
+    if groups:
+        # Group scores are on the same 0-100 scale as the score, before weights.
+        click.echo(f"group scores (0-100): {', '.join(groups)}")
     click.echo(f"reasons: {row['reason_codes']}")
     click.echo(str(row["explanation"]))
     if "chain_score" in row.index:

@@ -381,13 +381,17 @@ def load_config(
     'demandrisk-v2'
     >>> load_config("v1").version
     '2026.11'
+    >>> load_config(Path("v1")).name   # as the command line passes it
+    'demandrisk-default'
     """
     if isinstance(source, ModelConfig):
         return source
     if isinstance(source, Mapping):
         return config_from_mapping(source)
-    if isinstance(source, str) and source in NAMED_MODELS:
-        path = default_config_path().with_name(NAMED_MODELS[source])
+    # From the command line a name arrives as a Path; a file of that name wins.
+    name = str(source) if isinstance(source, str | Path) else ""
+    if name in NAMED_MODELS and not Path(name).exists():
+        path = default_config_path().with_name(NAMED_MODELS[name])
         return load_config(path)
     path = Path(source) if source is not None else default_config_path()
     try:
