@@ -51,7 +51,9 @@ def main() -> None:
     found = index.match(dev["term"].tolist(), top=5)
     label = dev["isic_code"].to_numpy()
     best, votes, sim = found.codes[:, 0], found.votes[:, 0], found.similarity[:, 0]
-    print(f"{len(dev)} dev terms; argmax division accuracy {np.mean(best == label):.3f}")
+    print(
+        f"{len(dev)} dev terms; argmax division accuracy {np.mean(best == label):.3f}"
+    )
     print("text_accept vote_accept  coverage  accuracy  precision")
     for accept, vote in itertools.product(
         (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5), (0.3, 0.4, 0.5, 0.6, 0.7)

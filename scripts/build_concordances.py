@@ -77,7 +77,8 @@ def naics(source: Path, classes: set[str]) -> pd.DataFrame:
     # so the link is left out.
     invalid = ~out["isic_code"].isin(classes)
     if invalid.any():
-        dropped = sorted(set(zip(out["naics_code"][invalid], out["isic_code"][invalid])))
+        pairs = zip(out["naics_code"][invalid], out["isic_code"][invalid], strict=True)
+        dropped = sorted(set(pairs))
         print(f"naics: {len(dropped)} links to non-ISIC Rev.4 codes dropped: {dropped}")
     out = out[~invalid]
     out = out.groupby(["naics_code", "isic_code"], as_index=False).agg(
@@ -107,9 +108,8 @@ def hs_titles(source: Path) -> pd.DataFrame:
     # WITS subheading titles are often fragments of the hierarchy ("Of
     # cotton", "Other"); the heading's title makes them a description.
     heading = wits["hs_code"].str[:4].map(desc.set_index("hs_code")["hs_title"])
-    wits["hs_title"] = (heading.str.strip() + " - " + wits["hs_title"].str.strip()).fillna(
-        wits["hs_title"]
-    )
+    joined = heading.str.strip() + " - " + wits["hs_title"].str.strip()
+    wits["hs_title"] = joined.fillna(wits["hs_title"])
     titles = pd.concat([desc, wits], ignore_index=True)
     titles["hs_title"] = titles["hs_title"].str.strip()
     return titles.sort_values("hs_code").reset_index(drop=True)

@@ -196,9 +196,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--out", type=Path, default=ROOT / "data")
-    parser.add_argument(
-        "--heldout", type=Path, default=ROOT / "benchmarks" / "data"
-    )
+    parser.add_argument("--heldout", type=Path, default=ROOT / "benchmarks" / "data")
     args = parser.parse_args()
     kept, heldout = split(vocabulary(args.source, args.out))
     path = args.out / "sector_vocabulary.csv"
@@ -208,7 +206,8 @@ def main() -> None:
     args.heldout.mkdir(parents=True, exist_ok=True)
     path = args.heldout / "sector_heldout.csv"
     heldout.to_csv(path, index=False, lineterminator="\n")
-    print(f"{path}: {len(heldout)} labelled terms, {heldout['scheme'].value_counts().to_dict()}")
+    schemes = heldout["scheme"].value_counts().to_dict()
+    print(f"{path}: {len(heldout)} labelled terms, {schemes}")
 
 
 if __name__ == "__main__":

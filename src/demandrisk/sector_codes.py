@@ -257,7 +257,8 @@ class Concordances:
         self, name: str, digits: str, shares: pd.Series, weight: pd.Series
     ) -> Outcome:
         listing = ", ".join(
-            f"{self.targets.label(t)} ({100 * w:.0f}%, {100 * shares[t]:.0f}% of links)"
+            f"{self.targets.label(str(t))} ({100 * w:.0f}%, "
+            f"{100 * float(shares.get(str(t), 0.0)):.0f}% of links)"
             for t, w in weight.head(4).items()
         )
         more = f" and {len(weight) - 4} more" if len(weight) > 4 else ""
