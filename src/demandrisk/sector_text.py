@@ -21,7 +21,7 @@ suppliers do, and a product named alone is made, not traded, repaired,
 rented, taught or built.
 
 scikit-learn is imported, and the vectorisers fitted, on first use only (about
-1.5 s with the bundled vocabulary on the 2-core development machine; see
+2 s with the bundled vocabulary on the 2-core development machine; see
 ``benchmarks/results/sector_accuracy.md``): ``import demandrisk`` stays fast,
 and files whose sectors are codes, titles or aliases never pay for it.
 """
@@ -125,8 +125,11 @@ def _stem(word: str) -> str:
     """A crude English stem: "farming", "farms" -> "farm"; "mine", "mining" -> "min".
 
     Consistency matters, not linguistics: the same stem on both sides.
+
+    >>> [_stem(w) for w in ["farming", "farms", "mine", "mining", "cutting"]]
+    ['farm', 'farm', 'min', 'min', 'cut']
     """
-    if len(word) <= 4:
+    if len(word) <= 3:
         return word
     if word.endswith("ies"):
         word = word[:-3] + "y"
