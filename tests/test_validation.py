@@ -142,7 +142,7 @@ def test_ambiguous_sector_lists_suggestions(invalid_result):
     assert len(_suggested_codes(message)) == 3
 
 
-@pytest.mark.parametrize("label", ["Cleaning", "textile", "services"])
+@pytest.mark.parametrize("label", ["General", "Supplier", "services"])
 def test_ambiguous_sector_suggestions_are_distinct_sectors(label):
     """Suggestions name distinct sectors, not one sector's titles (BUG if fails)."""
     frame = pd.DataFrame({"supplier_id": ["A"], "country": ["IND"], "sector": [label]})
