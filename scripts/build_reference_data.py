@@ -29,6 +29,8 @@ import warnings
 from importlib.metadata import version
 from pathlib import Path
 
+import country_context
+import country_sector
 import numpy as np
 import pandas as pd
 import pycountry
@@ -70,15 +72,9 @@ S_ISIC = "unsd-isic4"
 TIP_YEAR = 2025
 ENFORCEMENT_YEAR = 2022  # ILAB Findings reporting year
 
-# High-risk ISIC Rev.4 divisions carried as their own rows, beside the 21 sections.
-# The list covers the divisions the scoring engine needs plus every division a
-# DOL-listed good maps to (so every goods.csv code resolves to a sectors.csv row).
-DIVISIONS = (
-    "A01", "A02", "A03", "B05", "B07", "B08",
-    "C10", "C11", "C12", "C13", "C14", "C15", "C16", "C20", "C22", "C23",
-    "C25", "C26", "C27", "C31", "C32",
-    "H49", "H50", "I55", "I56", "J59", "N78", "N80", "N81", "S96", "T97",
-)  # fmt: skip
+# Every ISIC Rev.4 division is a row of its own beside the 21 sections, so a
+# supplier resolved to any division scores; a division without data of its
+# own says so (its values are "derived" from the section).
 
 # Country-years of the informality-by-activity file left out because SOURCES.md
 # flags their values as suspect (not mere method breaks, whose newest value we keep).
@@ -124,6 +120,8 @@ SECTOR_COLUMNS = [
     "low_pay", "low_pay_source", "low_pay_quality", "low_pay_note",
     "migrant_ratio", "migrant_ratio_source", "migrant_ratio_quality",
     "migrant_ratio_note",
+    "migrant_share", "migrant_share_source", "migrant_share_quality",
+    "migrant_share_note",
 ]  # fmt: skip
 COUNTRY_COLUMNS = [
     "iso3", "iso2", "numeric", "name",
@@ -132,6 +130,15 @@ COUNTRY_COLUMNS = [
     "dol_advancement_level", "enforcement_gap", "enforcement_gap_source",
     "enforcement_gap_quality", "enforcement_year",
     "dol_goods_listed", "dol_goods_forced_labour", "dol_source",
+    # model v2 (scripts/country_context.py, scripts/country_sector.py)
+    "tip_status", "tip_status_year", "tip_status_source", "tip_status_note",
+    "rule_of_law", "rule_of_law_year", "rule_of_law_source",
+    "migrant_stock_share", "migrant_stock_share_year", "migrant_stock_share_source",
+    "icmw_status", "icmw_source",
+    "informality_all", "informality_all_year", "informality_all_source",
+    "informality_all_quality", "informality_all_note",
+    "migrant_share_all", "migrant_share_all_year", "migrant_share_all_source",
+    "migrant_share_all_quality", "migrant_share_all_note",
 ]  # fmt: skip
 GOODS_COLUMNS = [
     "good", "good_sector", "country_iso3", "country_name", "child_labor",
@@ -253,7 +260,7 @@ def build_isic4(raw: Path) -> pd.DataFrame:
 
 
 def sector_frame(isic4: pd.DataFrame) -> pd.DataFrame:
-    """Skeleton of sectors.csv: the 21 sections plus ``DIVISIONS``.
+    """Skeleton of sectors.csv: the 21 sections and the 88 divisions.
 
     Parameters
     ----------
@@ -270,12 +277,8 @@ def sector_frame(isic4: pd.DataFrame) -> pd.DataFrame:
         "isic_code": sections["code"], "level": "section", "parent": "",
         "name": sections["title"],
     })  # fmt: skip
-    divisions = isic4.loc[isic4["level"] == "division"].set_index("code")
-    codes = pd.Series(DIVISIONS)
-    found = divisions.reindex(codes.str[1:])
-    bad = codes[(found["section"].to_numpy() != codes.str[0].to_numpy())]
-    if len(bad):
-        raise ValueError(f"bad division codes (ISIC4 / section): {list(bad)}")
+    found = isic4.loc[isic4["level"] == "division"]
+    codes = found["section"] + found["code"]
     div = pd.DataFrame({
         "isic_code": codes, "level": "division", "parent": codes.str[0],
         "name": found["title"].to_numpy(),
@@ -530,7 +533,9 @@ def _fill(
     )
 
 
-def build_sectors(raw: Path, isic4: pd.DataFrame) -> pd.DataFrame:
+def build_sectors(
+    raw: Path, isic4: pd.DataFrame, world_migrant: pd.Series, migrant_note: str
+) -> pd.DataFrame:
     """Sector priors table (sectors.csv).
 
     Parameters
@@ -539,6 +544,10 @@ def build_sectors(raw: Path, isic4: pd.DataFrame) -> pd.DataFrame:
         Reference-data folder.
     isic4 : pandas.DataFrame
         Output of :func:`build_isic4`.
+    world_migrant : pandas.Series
+        Global migrant share of employment by section (0-1), an estimate.
+    migrant_note : str
+        How ``world_migrant`` was estimated.
 
     Returns
     -------
@@ -546,6 +555,21 @@ def build_sectors(raw: Path, isic4: pd.DataFrame) -> pd.DataFrame:
         One row per sector, columns ``SECTOR_COLUMNS``.
     """
     sectors = sector_frame(isic4)
+    share = sectors["isic_code"].str[0].map(world_migrant)
+    sectors["migrant_share"] = share.round(4)
+    sectors["migrant_share_source"] = np.where(
+        share.notna(), country_sector.S_EST_MIGRANT, ""
+    )
+    sectors["migrant_share_quality"] = np.where(share.notna(), "estimate", "")
+    sectors["migrant_share_note"] = np.where(
+        share.notna(),
+        np.where(
+            sectors["level"] == "section",
+            "estimate: " + migrant_note,
+            "section value (no division data)",
+        ),
+        "",
+    )
     _fill(sectors, "informality", informality_by_section(raw), S_NIFL_ECO, "observed")
     _fill(sectors, "low_pay", low_pay_by_section(raw), S_EAR, "derived")
     mig = migrant_ratio_by_section(raw)
@@ -648,7 +672,9 @@ def country_informality(raw: Path) -> pd.DataFrame:
     })  # fmt: skip
 
 
-def build_countries(raw: Path, goods: pd.DataFrame) -> pd.DataFrame:
+def build_countries(
+    raw: Path, goods: pd.DataFrame, extra: pd.DataFrame
+) -> pd.DataFrame:
     """Country context table (countries.csv).
 
     Parameters
@@ -657,6 +683,8 @@ def build_countries(raw: Path, goods: pd.DataFrame) -> pd.DataFrame:
         Reference-data folder.
     goods : pandas.DataFrame
         Output of :func:`build_goods` (for the goods counts).
+    extra : pandas.DataFrame
+        Model v2 columns indexed by ISO3 (see :func:`country_v2`).
 
     Returns
     -------
@@ -713,7 +741,70 @@ def build_countries(raw: Path, goods: pd.DataFrame) -> pd.DataFrame:
     c["dol_goods_listed"] = counts["listed"].reindex(c.index).fillna(0).astype(int)
     c["dol_goods_forced_labour"] = counts["fl"].reindex(c.index).fillna(0).astype(int)
     c["dol_source"] = S_TVPRA
+    c = c.join(extra)
     return c.reset_index().sort_values("iso3")[COUNTRY_COLUMNS]
+
+
+def country_v2(
+    raw: Path,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, dict[str, str]]:
+    """Model v2 inputs: country context, the country x sector table, world shares.
+
+    Parameters
+    ----------
+    raw : pathlib.Path
+        Reference-data folder.
+
+    Returns
+    -------
+    extra : pandas.DataFrame
+        New countries.csv columns, indexed by ISO3.
+    table : pandas.DataFrame
+        country_sector.csv.
+    world_migrant : pandas.Series
+        Global migrant share of employment by section.
+    notes : dict
+        Fits and methods, printed for data/README.md.
+    """
+    iso = iso_countries().set_index("iso3")
+    codes = pd.Index(sorted(iso.index), name="iso3")
+    known = set(codes)
+    law = country_context.rule_of_law(raw, known)
+    stock, world = country_context.migrant_stock(raw)
+    stock = stock.loc[stock.index.isin(known)]
+    extra = pd.DataFrame(index=codes)
+    extra = extra.join(country_context.tip_placement(raw, known))
+    extra = extra.join(law)
+    extra["rule_of_law_source"] = np.where(
+        extra["rule_of_law"].notna(), country_context.S_WGI, ""
+    )
+    extra["migrant_stock_share"] = stock["migrant_stock_share"].reindex(codes)
+    has_stock = extra["migrant_stock_share"].notna()
+    extra["migrant_stock_share_year"] = pd.Series(2020, index=codes).where(has_stock)
+    extra["migrant_stock_share_year"] = extra["migrant_stock_share_year"].astype(
+        "Int64"
+    )
+    extra["migrant_stock_share_source"] = np.where(
+        has_stock, country_context.S_UNDESA, ""
+    )
+    iso2 = dict(zip(iso["iso2"], iso.index, strict=True))
+    status = country_context.icmw_status(raw, iso2)
+    extra["icmw_status"] = status.reindex(codes).fillna("")
+    extra["icmw_source"] = np.where(
+        extra["icmw_status"] != "", country_context.S_ICMW, ""
+    )
+    observed = country_informality(raw).reindex(codes)
+    inf_rows, inf_all, inf_notes = country_sector.informality(
+        raw, observed, law["rule_of_law"], codes
+    )
+    mig_rows, mig_all, world_migrant, mig_notes = country_sector.migrant_share(
+        raw, stock, world, codes
+    )
+    extra = extra.join(inf_all).join(mig_all)
+    table = pd.concat([inf_rows, country_sector.low_pay(raw), mig_rows])
+    table["year"] = table["year"].astype("Int64")
+    table = table.sort_values(["iso3", "isic_code", "indicator"]).reset_index(drop=True)
+    return extra, table, world_migrant, {**inf_notes, **mig_notes}
 
 
 def _check_codes(codes: pd.Series, known: set[str], what: str) -> None:
@@ -851,6 +942,7 @@ def build_sources() -> pd.DataFrame:
          "(hand-made, one basis per row)", "demandrisk", 2026, "", "as demandrisk",
          "scripts/crosswalks/goods_isic.csv"),
     ]  # fmt: skip
+    rows += country_context.SOURCE_ROWS + country_sector.SOURCE_ROWS
     cols = ["id", "title", "publisher", "year", "url", "licence", "note"]
     return pd.DataFrame(rows, columns=cols).sort_values("id")
 
@@ -932,20 +1024,24 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     isic4 = build_isic4(args.raw)
-    sectors = build_sectors(args.raw, isic4)
+    extra, country_sectors, world_migrant, notes = country_v2(args.raw)
+    sectors = build_sectors(args.raw, isic4, world_migrant, notes["migrant_world"])
     known = set(iso_countries()["iso3"])
     goods = build_goods(args.raw, sectors["isic_code"], known)
-    countries = build_countries(args.raw, goods)
+    countries = build_countries(args.raw, goods, extra)
     sources = build_sources()
     tables = {
         "sectors.csv": sectors, "countries.csv": countries, "goods.csv": goods,
         "isic4.csv": isic4, "sources.csv": sources,
+        "country_sector.csv": country_sectors,
     }  # fmt: skip
     check_source_ids(tables, sources)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
         write_csv(df, args.out / name)
     print(summary(tables))
+    for key, text in notes.items():
+        print(f"  {key}: {text}")
     return 0
 
 

@@ -68,6 +68,13 @@ def default_toml() -> dict[str, Any]:
         return tomllib.load(stream)
 
 
+@pytest.fixture(scope="session")
+def v1_toml() -> dict[str, Any]:
+    """Model v1 (still shipped, ``load_config("v1")``), parsed independently."""
+    with default_config_path().with_name("model_v1.toml").open("rb") as stream:
+        return tomllib.load(stream)
+
+
 @pytest.fixture
 def model_dict(default_toml: dict[str, Any]) -> dict[str, Any]:
     """A fresh deep copy of the default model, for tests that change it."""

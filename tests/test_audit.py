@@ -139,7 +139,7 @@ def test_failed_run_leaves_no_folder(
 
 
 def test_config_toml_loads_back_to_the_same_config(model_dict):
-    model_dict["indicators"]["migrant_workers"]["weight"] = 2.5
+    model_dict["indicators"]["work_migrant"]["weight"] = 2.5
     config = load_config(model_dict)
     again = load_config(tomllib.loads(config_to_toml(config)))
     assert config_sha256(again) == config_sha256(config)

@@ -104,7 +104,7 @@ def test_writes_a_new_model_never_the_default(fitted, tmp_path, example_path):
     assert text.startswith("# Calibrated from")
     assert "roc_auc" in text
     config = load_config(path)
-    assert config.name == "demandrisk-default-calibrated"
+    assert config.name == "demandrisk-v2-calibrated"
     assert demandrisk.score(example_path, config).scores["risk_score"].notna().all()
     with pytest.raises(demandrisk.OutputError, match="exists"):
         fitted.to_toml(path)

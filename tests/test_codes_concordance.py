@@ -20,8 +20,6 @@ EXPORTS = Path(__file__).resolve().parent / "data" / "exports"
         ("NAICS 315210", "C14", "concordance", 100.0),
         ("naics:561612", "N80", "concordance", 100.0),
         ("HS 5201.00", "A01", "concordance", 100.0),
-        ("HS 610910", "C", "concordance", 50.0),  # knitted: C13 and C14 links
-        ("HTS 6109.10.0012", "C", "concordance", 50.0),
         ("garment mfg", "C14", "alias", 100.0),
         ("Cotton ginning", "A01", "alias", 100.0),
         ("Security services", "N80", "alias", 100.0),
@@ -55,7 +53,7 @@ def test_naics_file_from_its_header(reference):
 def test_hs_file_from_its_header(reference):
     scored, *_ = prepare_input(EXPORTS / "hs_codes.csv")
     prepared = prepare_suppliers(scored, reference)
-    assert prepared.sector.codes.tolist() == ["A01", "C"]
+    assert prepared.sector.codes.tolist() == ["A01", "C14"]
     assert prepared.sector.match.tolist() == ["concordance", "concordance"]
 
 
@@ -89,11 +87,26 @@ def test_countries_in_several_languages(reference):
     ]
 
 
-def test_aliases_point_at_profiles(reference):
+def test_aliases_point_at_isic_sections_and_divisions(reference):
     aliases = pd.read_csv(
         Path(__file__).resolve().parents[1] / "data" / "sector_aliases.csv",
         dtype=str,
         keep_default_na=False,
     )
-    assert set(aliases["isic_code"]) <= set(reference.sectors.index)
-    assert not aliases["alias"].str.casefold().duplicated().any()
+    isic = reference.isic4
+    targets = set(isic.loc[isic["level"] == "section", "code"]) | {
+        section + code
+        for code, section in zip(
+            isic.loc[isic["level"] == "division", "code"],
+            isic.loc[isic["level"] == "division", "section"],
+            strict=True,
+        )
+    }
+    assert set(aliases["isic_code"]) <= targets
+    pairs = pd.DataFrame(
+        {"a": aliases["alias"].str.casefold(), "c": aliases["isic_code"]}
+    )
+    assert not pairs.duplicated().any()
+    # An alias is an expert mapping: each says so and gives its reason.
+    assert set(aliases["quality"]) == {"expert_estimate"}
+    assert aliases["basis"].str.strip().ne("").all()

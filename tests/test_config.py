@@ -60,9 +60,9 @@ def test_unknown_top_level_key(model_dict):
 
 
 def test_unknown_nested_key(model_dict):
-    model_dict["indicators"]["sector_margin"]["wieght"] = 2.0
+    model_dict["indicators"]["work_margin"]["wieght"] = 2.0
     with pytest.raises(
-        ConfigError, match=r"unknown key 'indicators\.sector_margin\.wieght'"
+        ConfigError, match=r"unknown key 'indicators\.work_margin\.wieght'"
     ):
         load_config(model_dict)
 
@@ -85,10 +85,10 @@ def test_wrong_missing_policy_lists_allowed_values(model_dict):
 
 
 def test_goalposts_low_must_be_below_high(model_dict):
-    model_dict["indicators"]["sector_margin"]["goalposts"] = [25.0, 0.0]
+    model_dict["indicators"]["work_margin"]["goalposts"] = [25.0, 0.0]
     with pytest.raises(
         ConfigError,
-        match=r"key 'indicators\.sector_margin'.*goalposts must be \[low, high\] "
+        match=r"key 'indicators\.work_margin'.*goalposts must be \[low, high\] "
         r"with low < high, got \[25\.0, 0\.0\]",
     ):
         load_config(model_dict)
@@ -101,11 +101,11 @@ def test_equal_goalposts_rejected(model_dict):
 
 
 def test_unknown_parent_group(model_dict):
-    model_dict["indicators"]["sector_margin"]["parent"] = "sectr"
+    model_dict["indicators"]["work_margin"]["parent"] = "sectr"
     with pytest.raises(
         ConfigError,
-        match=r"indicators\.sector_margin\.parent must be one of "
-        r"\['country', 'evidence', 'index', 'sector'\], got 'sectr'",
+        match=r"indicators\.work_margin\.parent must be one of "
+        r"\['country', 'evidence', 'index', 'work'\], got 'sectr'",
     ):
         load_config(model_dict)
 
@@ -137,8 +137,8 @@ def test_red_flag_naming_unknown_indicator(model_dict):
 
 
 def test_group_cycle_rejected(model_dict):
-    model_dict["groups"]["sector"]["parent"] = "country"
-    model_dict["groups"]["country"]["parent"] = "sector"
+    model_dict["groups"]["work"]["parent"] = "country"
+    model_dict["groups"]["country"]["parent"] = "work"
     with pytest.raises(ConfigError, match=r"groups form a cycle"):
         load_config(model_dict)
 

@@ -134,20 +134,20 @@ def _synthetic(n: int = 90) -> pd.DataFrame:
 
 def test_fitted_normalisations_are_fitted_on_the_whole_input(client, model_dict):
     indicators = model_dict["indicators"]
-    indicators["migrant_workers"]["normalisation"] = "minmax"
+    indicators["work_migrant"]["normalisation"] = "minmax"
     indicators["agency_workers"]["normalisation"] = "percentile"
     indicators["audit_findings"]["normalisation"] = "zscore"
-    indicators["sector_informality"]["normalisation"] = "minmax"
+    indicators["work_informality"]["normalisation"] = "minmax"
     frame = _synthetic()
     ddf = _partitioned(frame, 3)
     result = drd.score_with_issues(ddf, model_dict)
     expected = demandrisk.score(frame, model_dict)
     assert result.fitted == expected.fitted
-    assert result.fitted["migrant_workers"]["method"] == "minmax"
+    assert result.fitted["work_migrant"]["method"] == "minmax"
     assert_same_scores(result.scores.compute(), expected.scores)
     # Fitted on a partition alone, the bounds would differ: the broadcast matters.
     alone = demandrisk.score(frame.iloc[:30], model_dict).fitted
-    assert alone["migrant_workers"] != expected.fitted["migrant_workers"]
+    assert alone["work_migrant"] != expected.fitted["work_migrant"]
     # Bounds given are used as they are, without a fitting pass.
     reused = drd.score(ddf, model_dict, fitted=expected.fitted, chain=False)
     assert_same_scores(reused.compute(), expected.scores[list(reused.columns)])
@@ -215,7 +215,7 @@ def test_cli_dask_engine_writes_the_in_memory_scores(
     )
     assert done.exit_code == 0, done.stderr
     files = sorted(three_files.glob("*.csv"))
-    assert "from 3 file(s) with model demandrisk-default" in done.output
+    assert "from 3 file(s) with model demandrisk-v2" in done.output
     assert sorted(p.name for p in out.iterdir()) == [
         "_issues.parquet",
         "part.0.parquet",

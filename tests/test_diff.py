@@ -44,9 +44,9 @@ def test_one_supplier_migrant_share_changed(base_run, example_frame):
     assert row["status"] == "changed"
     assert row["cause"] == "supplier-data"
     assert row["delta"] > 0
-    assert row["delta_migrant_workers"] == pytest.approx(row["delta"], abs=1e-9)
-    others = changed.filter(regex=r"^delta_(?!chain|migrant_workers$)").iloc[0]
-    others = others.drop("delta_migrant_workers", errors="ignore")
+    assert row["delta_work_migrant"] == pytest.approx(row["delta"], abs=1e-9)
+    others = changed.filter(regex=r"^delta_(?!chain|work_migrant$)").iloc[0]
+    others = others.drop("delta_work_migrant", errors="ignore")
     assert np.allclose(others.to_numpy(float), 0.0, atol=1e-12)
     assert row["part_supplier_data"] == pytest.approx(row["delta"], abs=1e-9)
     assert row["part_reference_data"] == pytest.approx(0.0, abs=1e-12)
@@ -58,7 +58,7 @@ def test_one_supplier_migrant_share_changed(base_run, example_frame):
 
 def test_weight_change_is_attributed_to_model(base_run, example_frame, model_dict):
     tmp, q2 = base_run
-    model_dict["indicators"]["migrant_workers"]["weight"] = 3.0
+    model_dict["indicators"]["work_migrant"]["weight"] = 3.0
     q3 = _run(tmp, "q3-weights", example_frame, load_config(model_dict))
     c = demandrisk.diff_runs(q2, q3).changes
     changed = c[c["status"] == "changed"]
@@ -95,11 +95,13 @@ def test_data_and_model_together_sum_to_delta(base_run, example_frame, model_dic
     )
     assert np.allclose(parts, both["delta"], atol=1e-9)
     assert np.allclose(_indicator_sum(both), both["delta"], atol=1e-9)
-    # The threshold moved: a supplier between 40 and 45 changed band only.
+    # The threshold moved: a supplier between 40 and 45 changed band only
+    # (its chain may also have moved, through a supplier upstream).
     band_only = both[
         (both["delta"].abs() < 1e-9) & (both["old_band"] != both["new_band"])
     ]
-    assert (band_only["cause"] == "model").all()
+    assert len(band_only) > 0
+    assert set(band_only["cause"].str.replace(";tier", "")) == {"model"}
     summary = result.summary()
     assert "Band transitions" in summary
     assert "S-0003: was" in summary
@@ -116,7 +118,7 @@ def test_reference_table_change_is_attributed_to_reference(
     for table in data_dir().glob("*.csv"):
         shutil.copyfile(table, folder / table.name)
     countries = pd.read_csv(folder / "countries.csv", dtype=str, keep_default_na=False)
-    countries.loc[countries["iso3"] == "GBR", "informality"] = "40"
+    countries.loc[countries["iso3"] == "GBR", "rule_of_law"] = "-1.5"
     countries.to_csv(folder / "countries.csv", index=False)
     reference = demandrisk.load_reference(folder)
     q3 = _run(tmp, "q3-reference", example_frame, reference=reference)

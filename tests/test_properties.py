@@ -121,7 +121,7 @@ def test_raising_a_risk_indicator_never_lowers_the_score(
     )
     # The bumped indicator's own contribution does not fall either (arithmetic).
     if name == "arithmetic":
-        codes = ["migrant_workers", "agency_workers", "audit_findings", "recruiter_use"]
+        codes = ["work_migrant", "agency_workers", "audit_findings", "recruiter_use"]
         for k, code in enumerate(codes):
             c = result.contributions[code].to_numpy()
             assert c[2 * k + 1] >= c[2 * k] - 1e-12

@@ -136,3 +136,25 @@ def test_out_of_range_percent_sign_gets_a_fitting_hint(tmp_path: Path) -> None:
     issue = result.issues[result.issues["code"] == "out-of-range"]
     assert issue[["row", "value"]].values.tolist() == [[2, "110.0%"]]
     assert "%" in issue["message"].iloc[0]
+
+
+def test_validate_takes_the_reading_options_and_notes_do_not_fail(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from demandrisk.cli import cli
+
+    mills = tmp_path / "mills.csv"
+    mills.write_text("Mill,Country\nM1,MYS\n", encoding="utf-8")
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[constants]\nsector = "C10"\n', encoding="utf-8")
+    runner = CliRunner()
+    without = runner.invoke(cli, ["validate", str(mills)])
+    assert without.exit_code == 1  # no sector column: an error
+    done = runner.invoke(cli, ["validate", str(mills), "--map", str(mapping)])
+    assert done.exit_code == 0, done.output  # derived-id is only a note
+    assert "1 note(s)" in done.output
+    scored = runner.invoke(cli, ["score", str(mills), "--map", str(mapping)])
+    assert scored.exit_code == 0
+    assert "sector" in scored.output and "= C10" in scored.output

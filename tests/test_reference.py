@@ -206,9 +206,9 @@ def test_sector_labels_resolve_to_c14(label, reference):
 
 @pytest.mark.parametrize(
     ("label", "code"),
-    [("7830", "N78"), ("C17", "C"), ("H52", "H"), ("F", "F"), ("0111", "A01")],
+    [("7830", "N78"), ("C17", "C17"), ("H52", "H52"), ("F", "F"), ("0111", "A01")],
 )
-def test_other_sector_codes_map_to_the_closest_profile(label, code, reference):
+def test_other_sector_codes_map_to_their_division(label, code, reference):
     assert list(resolve_sectors(pd.Series([label]), reference).codes) == [code]
 
 

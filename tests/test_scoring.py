@@ -120,10 +120,13 @@ def _goalpost(value: float, low: float, high: float, direction: int) -> float:
     return 1.0 - z if direction == -1 else z
 
 
-def test_one_supplier_scored_by_hand(
-    default_toml, sectors_csv, countries_csv, goods_csv
+def test_one_supplier_scored_by_hand_with_model_v1(
+    v1_toml, sectors_csv, countries_csv, goods_csv
 ):
-    """DEU, sector J, every supplier field given: recompute from the CSVs + TOML."""
+    """DEU, sector J, every supplier field given, model v1: recompute from the
+    CSVs + TOML (v1 stays loadable for rescoring old audits; model v2 is
+    computed by hand in test_model_v2.py)."""
+    default_toml = v1_toml
     supplier = {
         "supplier_id": "H-1",
         "country": "DEU",
@@ -189,7 +192,7 @@ def test_one_supplier_scored_by_hand(
     expected_contrib = {c: 100 * expected_weights[c] * z.get(c, 0.0) for c in ind}
     expected_score = sum(expected_contrib.values())
 
-    result = demandrisk.score(pd.DataFrame([supplier]))
+    result = demandrisk.score(pd.DataFrame([supplier]), "v1")
     row = result.scores.iloc[0]
     assert result.issues.empty
     assert row["risk_score"] == pytest.approx(expected_score, abs=TOL)
@@ -280,7 +283,7 @@ def test_good_name_matches_whatever_its_unicode_form(goods_csv):
 
 
 # ------------------------------------------------------------------ evidence
-def test_supplier_evidence_overrides_and_blank_is_imputed():
+def test_supplier_share_replaces_the_prior_and_blank_keeps_it():
     frame = pd.DataFrame(
         {
             "supplier_id": ["given", "blank"],
@@ -291,18 +294,18 @@ def test_supplier_evidence_overrides_and_blank_is_imputed():
     )
     result = demandrisk.score(frame)
     scores = result.scores
-    assert scores["basis_migrant_workers"].tolist() == ["supplier", "imputed"]
-    fallback = result.config.indicators["migrant_workers"].fallback
-    assert result.raw["migrant_workers"].tolist() == [0.4, fallback]
-    # Sector and country indicators rest on priors, not on the supplier.
-    assert set(scores["basis_sector_informality"]) == {"sector-prior"}
-    assert set(scores["basis_country_tip_status"]) == {"country-prior"}
+    assert scores["basis_work_migrant"].tolist() == ["supplier", "country-sector-prior"]
+    prior = result.raw["work_migrant"].iloc[1]
+    assert 0 < prior < 0.4  # Bangladesh's garment makers employ few migrants
+    assert result.raw["work_migrant"].iloc[0] == 0.4
+    # Unreported evidence is left out, not scored at a midpoint.
+    assert set(scores["basis_agency_workers"]) == {"missing"}
+    assert (result.weights["agency_workers"] == 0).all()
     # The only difference between the two rows is that one indicator.
     diff = scores.loc[0, "risk_score"] - scores.loc[1, "risk_score"]
-    z_given = 0.4 / 0.5
-    z_fallback = fallback / 0.5
-    w = result.weights.loc[0, "migrant_workers"]
-    assert diff == pytest.approx(100 * w * (z_given - z_fallback), abs=TOL)
+    w = result.weights.loc[0, "work_migrant"]
+    assert result.weights.loc[1, "work_migrant"] == pytest.approx(w, abs=1e-12)
+    assert diff == pytest.approx(100 * w * (0.4 - prior), abs=TOL)
 
 
 def test_coverage_is_weight_on_supplier_data(example_result):
@@ -350,12 +353,14 @@ def _with(model: dict[str, Any], **top: Any) -> dict[str, Any]:
 
 
 def test_missing_reweight_drops_blank_indicators(model_dict, example_frame):
+    model_dict["indicators"]["agency_workers"]["fallback"] = 0.25
     result = demandrisk.score(example_frame, _with(model_dict, missing="reweight"))
-    blank = example_frame["migrant_worker_share"] == ""
+    blank = example_frame["agency_worker_share"] == ""
     assert blank.any() and (~blank).any()
-    assert (result.weights.loc[blank.to_numpy(), "migrant_workers"] == 0).all()
-    assert (result.weights.loc[~blank.to_numpy(), "migrant_workers"] > 0).all()
-    assert set(result.scores.loc[blank, "basis_migrant_workers"]) == {"missing"}
+    # Even with a fallback in the config, reweight leaves the unknown out.
+    assert (result.weights.loc[blank.to_numpy(), "agency_workers"] == 0).all()
+    assert (result.weights.loc[~blank.to_numpy(), "agency_workers"] > 0).all()
+    assert set(result.scores.loc[blank, "basis_agency_workers"]) == {"missing"}
     np.testing.assert_allclose(result.weights.sum(axis=1), 1.0, atol=1e-12)
     np.testing.assert_allclose(
         _contrib_sum(result.scores), result.scores["risk_score"], atol=TOL
@@ -368,9 +373,9 @@ def test_missing_pessimistic_counts_unknown_as_worst(
     model_dict, example_frame, example_result
 ):
     result = demandrisk.score(example_frame, _with(model_dict, missing="pessimistic"))
-    blank = (example_frame["migrant_worker_share"] == "").to_numpy()
-    assert (result.normalised.loc[blank, "migrant_workers"] == 1.0).all()
-    assert set(result.scores.loc[blank, "basis_migrant_workers"]) == {"imputed"}
+    blank = (example_frame["agency_worker_share"] == "").to_numpy()
+    assert (result.normalised.loc[blank, "agency_workers"] == 1.0).all()
+    assert set(result.scores.loc[blank, "basis_agency_workers"]) == {"imputed"}
     np.testing.assert_allclose(
         _contrib_sum(result.scores), result.scores["risk_score"], atol=TOL
     )

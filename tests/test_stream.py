@@ -198,3 +198,24 @@ def test_a_failed_chunked_run_keeps_the_earlier_output(
         score_csv(flat_file, output, chunksize=50, progress=False)
     assert output.read_text(encoding="utf-8") == "earlier output\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flat.csv", "out.csv"]
+
+
+def test_progress_bar_counts_rows_not_rows_times_passes(
+    tmp_path, example_frame, monkeypatch
+):
+    """Issue 12 item 13: the --chunksize bar's total is the file's rows."""
+    import tqdm
+
+    totals: list[int] = []
+    real = tqdm.tqdm
+
+    def spy(*args, **kwargs):
+        bar = real(*args, **{**kwargs, "disable": True})
+        totals.append(kwargs.get("total"))
+        return bar
+
+    monkeypatch.setattr(tqdm, "tqdm", spy)
+    path = tmp_path / "in.csv"
+    example_frame.to_csv(path, index=False)
+    score_csv(path, tmp_path / "out.csv", chunksize=50, progress=True)
+    assert totals == [len(example_frame)]

@@ -9,10 +9,11 @@ from .config import BandThresholds
 __all__ = ["bands_of"]
 
 
-def bands_of(thresholds: BandThresholds, scores: np.ndarray) -> np.ndarray:
+def bands_of(thresholds: BandThresholds | None, scores: np.ndarray) -> np.ndarray:
     """Return the band name of each score (``""`` where the score is NaN).
 
-    A score equal to a threshold belongs to the higher band.
+    A score equal to a threshold belongs to the higher band. A model without
+    bands (``thresholds`` None) gives ``""`` for every score.
 
     Examples
     --------
@@ -21,6 +22,8 @@ def bands_of(thresholds: BandThresholds, scores: np.ndarray) -> np.ndarray:
     ['low', 'medium', 'high', 'severe']
     """
     scores = np.asarray(scores, dtype=float)
+    if thresholds is None:
+        return np.full(scores.shape, "", dtype=object)
     return np.select(
         [
             np.isnan(scores),

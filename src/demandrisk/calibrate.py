@@ -30,7 +30,7 @@ from ._paths import default_config_path
 from .config import ROOT, ModelConfig, config_from_mapping
 from .errors import InputDataError, OutputError
 from .result import ScoreResult
-from .sensitivity import _availability, _flag_floor, _nodes, _parent
+from .sensitivity import _availability, _bands, _flag_floor, _nodes, _parent
 
 __all__ = [
     "MIN_FINDINGS",
@@ -504,7 +504,7 @@ def calibrate(
         )
         oof[test] = _model_scores(config_, w, z[test], available[test], lifted[test])
     rng = np.random.default_rng(seed)
-    metrics = _compare(y, expert, oof, config_.bands.high, bootstrap, rng)
+    metrics = _compare(y, expert, oof, _bands(config_).high, bootstrap, rng)
     weights, intercept, slope = fit_weights(
         config_, z, available, y, prior=prior, shrink=shrink
     )

@@ -244,13 +244,18 @@ def score(
     except DemandRiskError as error:
         _fail(error)
     scores = result.scores
+    # A model without bands is a user's own index (countries, regions...): its
+    # rows are not suppliers in bands and tiers, so the summary says less.
+    banded = config.bands is not None
+    noun = "suppliers" if banded else "rows"
     click.echo(
-        f"Scored {len(scores)} suppliers from {input_path} with model "
+        f"Scored {len(scores)} {noun} from {input_path} with model "
         f"{config.name} {config.version}."
     )
-    click.echo("\nSuppliers per band:")
-    for band, count in result.band_counts().items():
-        click.echo(f"  {band:<7} {count:>8}")
+    if banded:
+        click.echo("\nSuppliers per band:")
+        for band, count in result.band_counts().items():
+            click.echo(f"  {band:<7} {count:>8}")
     # Our own columns: an input column named risk_score keeps its name.
     ours = {c: result.column(c) for c in ("risk_score", "risk_band", "reason_codes")}
     risk = pd.to_numeric(scores[ours["risk_score"]], errors="coerce")
@@ -262,12 +267,16 @@ def score(
         {
             "supplier_id": riskiest["supplier_id"],
             "risk_score": risk.loc[riskiest.index].round(1),
-            "risk_band": riskiest[ours["risk_band"]],
-            "reason_codes": riskiest[ours["reason_codes"]],
         }
     )
+    if banded:
+        shown["risk_band"] = riskiest[ours["risk_band"]]
+    for column in [c for c in scores.columns if c.startswith("score_")]:
+        shown[column] = riskiest[column].round(1)
+    shown["reason_codes"] = riskiest[ours["reason_codes"]]
     _print_table(shown)
-    _print_tier_summary(result)
+    if banded:
+        _print_tier_summary(result)
     _print_issue_counts(result.issues, input_path, options)
     if output is not None:
         click.echo(f"\nWrote {output}")
@@ -476,6 +485,14 @@ def explain(
     )
     _print_table(shown)
     click.echo(f"\nsum of contributions = {table['contribution'].sum():.2f}")
+    groups = [
+        f"{column.removeprefix('score_')} {row[column]:.1f}"
+        for column in result.scores.columns
+        if column.startswith("score_") and not pd.isna(row[column])
+    ]
+    if groups:
+        # Group scores are on the same 0-100 scale as the score, before weights.
+        click.echo(f"group scores (0-100): {', '.join(groups)}")
     click.echo(f"reasons: {ours('reason_codes')}")
     click.echo(str(ours("explanation")))
     if result.column("chain_score") in row.index:

@@ -32,13 +32,18 @@ __all__ = [
 
 ROOT = "index"
 BAND_ORDER: tuple[str, ...] = ("low", "medium", "high", "severe")
-TABLES = ("supplier", "sector", "country", "goods")
+TABLES = ("supplier", "country_sector", "sector", "country", "goods")
 BASIS_OF_TABLE = {
     "supplier": "supplier",
     "goods": "supplier",  # the listing is looked up from the supplier's own good
+    "country_sector": "country-sector-prior",
     "sector": "sector-prior",
     "country": "country-prior",
 }
+# Named models shipped with demandrisk: ``load_config("v1")``. v1 stays
+# loadable so that audits scored with it can be rescored and diffed.
+NAMED_MODELS = {"v1": "model_v1.toml", "v2": "default_model.toml"}
+Basis = Literal["supplier", "country-sector-prior", "sector-prior", "country-prior"]
 
 
 class _Frozen(BaseModel):
@@ -48,19 +53,29 @@ class _Frozen(BaseModel):
 class SourceRef(_Frozen):
     """Where an indicator's raw value comes from.
 
-    ``table`` is ``supplier`` (a column of the input), ``sector`` or
-    ``country`` (a field of the bundled profile the supplier resolves to) or
-    ``goods`` (the DOL listing of the supplier's good in its country: field
-    ``listing``). ``scale`` converts units, e.g. 0.01 for percent to share.
+    ``table`` is ``supplier`` (a column of the input), ``country_sector``
+    (the value for the supplier's country and division, else its country and
+    section, from ``country_sector.csv``), ``sector`` (the division's global
+    profile, else its section's) or ``country`` (a field of the country's
+    profile), or ``goods`` (the DOL listing of the supplier's good in its
+    country: field ``listing``). ``scale`` converts units, e.g. 0.01 for
+    percent to share.
     """
 
-    table: Literal["supplier", "sector", "country", "goods"]
+    table: Literal["supplier", "country_sector", "sector", "country", "goods"]
     field: str = Field(min_length=1)
     scale: float = 1.0
 
 
 class Indicator(_Frozen):
-    """One measured quantity, normalised to [0, 1] and weighted."""
+    """One measured quantity, normalised to [0, 1] and weighted.
+
+    ``neutral`` is the raw value at which the indicator neither signals risk
+    nor safety (for categories: the mapped number). Only a value beyond it,
+    in the direction of risk and resting on data rather than a fallback, is
+    ever given as a reason for a score. Default: the midpoint of the
+    goalposts.
+    """
 
     label: str
     parent: str = ROOT
@@ -72,6 +87,7 @@ class Indicator(_Frozen):
     normalisation: Literal["goalposts", "minmax", "zscore", "percentile"] = "goalposts"
     goalposts: tuple[float, float] | None = None
     fallback: float | None = None
+    neutral: float | None = None
     value_labels: dict[str, str] | None = None
     fallback_rationale: str = ""
     reason: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -90,6 +106,14 @@ class Indicator(_Frozen):
                 f"got {list(self.goalposts)}"
             )
         return self
+
+    def neutral_value(self) -> float | None:
+        """Return the neutral raw value (``neutral``, else the goalposts' midpoint)."""
+        if self.neutral is not None:
+            return self.neutral
+        if self.goalposts is not None:
+            return (self.goalposts[0] + self.goalposts[1]) / 2
+        return None
 
 
 class Group(_Frozen):
@@ -131,9 +155,7 @@ class RedFlag(_Frozen):
 
     indicator: str
     at_least: float
-    basis: tuple[Literal["supplier", "sector-prior", "country-prior"], ...] = (
-        "supplier",
-    )
+    basis: tuple[Basis, ...] = ("supplier",)
     floor: Literal["medium", "high", "severe"]
     reason: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     message: str
@@ -168,7 +190,8 @@ class ModelConfig(_Frozen):
     aggregation: Literal["arithmetic", "geometric"] = "arithmetic"
     missing: Literal["prior", "pessimistic", "reweight"] = "prior"
     top_reasons: int = Field(default=3, ge=1, le=20)
-    bands: BandThresholds
+    bands: BandThresholds | None = None
+    bands_rationale: str = ""
     groups: dict[str, Group] = Field(default_factory=dict)
     indicators: dict[str, Indicator] = Field(min_length=1)
     red_flags: dict[str, RedFlag] = Field(default_factory=dict)
@@ -210,6 +233,10 @@ class ModelConfig(_Frozen):
                     raise ValueError(f"groups form a cycle through {sorted(seen)}")
                 seen.add(parent)
                 parent = self.groups[parent].parent
+        if self.red_flags and self.bands is None:
+            raise ValueError(
+                "red_flags set a floor on the band: the model needs [bands] too"
+            )
         for key, flag in self.red_flags.items():
             if flag.indicator not in self.indicators:
                 raise ValueError(
@@ -265,6 +292,38 @@ class ModelConfig(_Frozen):
         """Indicator codes in config order (the order of output columns)."""
         return list(self.indicators)
 
+    def tables(self) -> set[str]:
+        """Return the source tables the model reads (``supplier``, ``sector``...)."""
+        return {ref.table for ind in self.indicators.values() for ref in ind.sources}
+
+    def required_columns(self) -> tuple[str, ...]:
+        """Return the input columns the model cannot score without.
+
+        ``supplier_id`` always; ``country`` when a country, country x sector or
+        goods table is read; ``sector`` when a sector or country x sector table
+        is read. A model of the input's own columns needs neither.
+
+        Examples
+        --------
+        >>> load_config().required_columns()
+        ('supplier_id', 'country', 'sector')
+        """
+        tables = self.tables()
+        needed = ["supplier_id"]
+        if tables & {"country", "country_sector", "goods"}:
+            needed.append("country")
+        if tables & {"sector", "country_sector"}:
+            needed.append("sector")
+        return tuple(needed)
+
+    def group_codes(self) -> list[str]:
+        """Group names in config order (the order of ``score_<group>`` columns)."""
+        return list(self.groups)
+
+    def indicators_under(self, group: str) -> list[str]:
+        """Return the indicators anywhere below ``group``, in config order."""
+        return [code for code in self.indicators if group in self.path(code)]
+
 
 def _format_pydantic_error(error: PydanticValidationError, origin: str) -> str:
     lines = []
@@ -309,7 +368,8 @@ def load_config(
     Parameters
     ----------
     source : str, Path, ModelConfig, mapping or None
-        ``None`` loads the default model shipped with demandrisk.
+        ``None`` loads the default model shipped with demandrisk; ``"v1"`` or
+        ``"v2"`` a named model shipped with it (v2 is the default).
 
     Returns
     -------
@@ -317,13 +377,22 @@ def load_config(
 
     Examples
     --------
-    >>> load_config().bands.high
-    45.0
+    >>> load_config().name
+    'demandrisk-v2'
+    >>> load_config("v1").version
+    '2026.11'
+    >>> load_config(Path("v1")).name   # as the command line passes it
+    'demandrisk-default'
     """
     if isinstance(source, ModelConfig):
         return source
     if isinstance(source, Mapping):
         return config_from_mapping(source)
+    # From the command line a name arrives as a Path; a file of that name wins.
+    name = str(source) if isinstance(source, str | Path) else ""
+    if name in NAMED_MODELS and not Path(name).exists():
+        path = default_config_path().with_name(NAMED_MODELS[name])
+        return load_config(path)
     path = Path(source) if source is not None else default_config_path()
     try:
         text = path.read_text(encoding="utf-8")

@@ -55,6 +55,7 @@ def file_layout(path: Path, encoding: str | None) -> CsvLayout:
 
     with path.open("rb") as stream:
         head = stream.read(1 << 16)
+    bad: list[int]
     if encoding:
         used, errors, bad = encoding, "strict", []
     else:

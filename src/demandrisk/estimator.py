@@ -262,6 +262,7 @@ class RiskScorer(TransformerMixin, BaseEstimator):
                 continue
             values = X[:, codes.index(flag.indicator)]
             fired = np.nan_to_num(values, nan=-np.inf) >= flag.at_least
+            assert config.bands is not None  # red flags require bands
             bound = config.bands.lower_bound(flag.floor)
             lifted = np.where(fired, np.maximum(lifted, bound), lifted)
         floor = np.where(np.isnan(base), 0.0, np.maximum(base, lifted) - base)

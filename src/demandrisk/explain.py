@@ -1,8 +1,16 @@
 """Reason codes and explanation sentences.
 
 The sentence for a supplier names its band and score, then its top reasons
-with the raw value, its basis and its source, then any red-flag floor and the
-coverage. Phrases are built once per distinct (value, basis, source) of an
+with the raw value, its basis, where the value comes from and its source,
+then any red-flag floor and the coverage.
+
+A *reason* is an indicator whose value lies beyond its neutral point in the
+direction of risk and rests on data (the supplier's own, or a prior of its
+country and sector), never on a model fallback: :func:`reason_strength`
+ranks them by how far above neutral they lift the score. A fallback or a
+harmless fact (Tier 1, a margin above average) is never given as a reason.
+
+Phrases are built once per distinct (value, basis, source) of an
 indicator and then gathered per row, so a million suppliers cost a few
 thousand string formats, not millions.
 """
@@ -18,10 +26,11 @@ from .config import Indicator, ModelConfig
 from .features import FALLBACK_SOURCE, SUPPLIER_SOURCE
 from .reference import ReferenceData
 
-__all__ = ["explanation_sentences", "format_value", "reason_codes"]
+__all__ = ["explanation_sentences", "format_value", "reason_codes", "reason_strength"]
 
 BASIS_TEXT = {
     "supplier": "supplier data",
+    "country-sector-prior": "country-sector prior",
     "sector-prior": "sector prior",
     "country-prior": "country prior",
     "imputed": "no data, model fallback",
@@ -36,9 +45,9 @@ def format_value(indicator: Indicator, value: float, label: object = None) -> st
     --------
     >>> from demandrisk.config import load_config
     >>> indicators = load_config().indicators
-    >>> format_value(indicators["sector_informality"], 84.14)
+    >>> format_value(indicators["work_informality"], 84.14)
     '84.1%'
-    >>> format_value(indicators["migrant_workers"], 0.42)
+    >>> format_value(indicators["work_migrant"], 0.42)
     '42%'
     """
     if label is not None and label == label:  # categorical: show the source's word
@@ -101,17 +110,56 @@ def _gather_texts(
     )
 
 
-def _top_order(contributions: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indicator positions of the top contributions per row, -1 where not positive."""
-    order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
-    picked = np.take_along_axis(contributions, order, axis=1)
-    return np.where(picked > 0, order, -1), picked
+def reason_strength(
+    config: ModelConfig,
+    z: np.ndarray,
+    weights: np.ndarray,
+    basis: pd.DataFrame,
+    neutral_z: np.ndarray,
+) -> np.ndarray:
+    """Score points each indicator adds above its neutral point; 0 if not a reason.
+
+    ``100 * W * (z - z_neutral)`` where the value rests on data (basis not
+    ``imputed`` or ``missing``) and lies beyond the neutral point; 0 elsewhere.
+
+    Examples
+    --------
+    >>> from demandrisk.config import load_config
+    >>> config = load_config()
+    >>> k = len(config.indicators)
+    >>> basis = pd.DataFrame({c: pd.Categorical(["supplier", "imputed"])
+    ...                       for c in config.indicators})
+    >>> s = reason_strength(config, np.full((2, k), 0.9), np.full((2, k), 0.1),
+    ...                     basis, np.full(k, 0.5))
+    >>> s[:, 0].round(6).tolist()
+    [4.0, 0.0]
+    """
+    on_data = np.column_stack(
+        [
+            ~basis[c].astype(object).isin(["imputed", "missing"]).to_numpy()
+            for c in config.indicator_codes
+        ]
+    ) if config.indicator_codes else np.zeros(z.shape, dtype=bool)  # fmt: skip
+    with np.errstate(invalid="ignore"):
+        above = np.nan_to_num(z, nan=-np.inf) > neutral_z[None, :] + 1e-12
+        excess = 100.0 * weights * (np.nan_to_num(z) - neutral_z[None, :])
+    return np.where(above & on_data & (weights > 0), excess, 0.0)
+
+
+def _top_order(strength: np.ndarray, top: int) -> np.ndarray:
+    """Indicator positions of the ``top`` strongest reasons per row, -1 for none."""
+    order = np.argsort(-strength, axis=1, kind="stable")[:, :top]
+    picked = np.take_along_axis(strength, order, axis=1)
+    return np.where(picked > 0, order, -1)
 
 
 def reason_codes(
-    config: ModelConfig, contributions: np.ndarray, fired: list[tuple[str, np.ndarray]]
+    config: ModelConfig, strength: np.ndarray, fired: list[tuple[str, np.ndarray]]
 ) -> pd.Categorical:
-    """Return ``;``-joined reason slugs: fired red flags, then the top contributions.
+    """Return ``;``-joined reason slugs: fired red flags, then the top reasons.
+
+    ``strength`` is :func:`reason_strength`: only indicators above their
+    neutral point, on data, are reasons.
 
     Examples
     --------
@@ -119,12 +167,12 @@ def reason_codes(
     >>> config = load_config()
     >>> c = np.zeros((1, len(config.indicators))); c[0, 0] = 5.0; c[0, 4] = 9.0
     >>> list(reason_codes(config, c, []))
-    ['informal-economy;informal-sector']
+    ['weak-anti-trafficking-response;informal-work']
     """
-    n = contributions.shape[0]
+    n = strength.shape[0]
     slugs = [ind.reason for ind in config.indicators.values()]
-    top = min(config.top_reasons, contributions.shape[1])
-    order, _ = _top_order(contributions, top)
+    top = min(config.top_reasons, strength.shape[1])
+    order = _top_order(strength, top)
     flags = [mask.astype(np.int64) for _, mask in fired]
     reasons = [reason for reason, _ in fired]
 
@@ -139,6 +187,9 @@ def reason_codes(
     if n == 0:
         return pd.Categorical([])
     return _gather_texts([*flags, *order.T], render)
+
+
+SLOT = 6  # keys per reason slot: indicator, value, basis, source, detail, points
 
 
 def _source_texts(reference: ReferenceData) -> dict[str, str]:
@@ -159,25 +210,28 @@ def explanation_sentences(
     bands: np.ndarray,
     coverage: np.ndarray,
     contributions: np.ndarray,
+    strength: np.ndarray,
     raw: pd.DataFrame,
     basis: pd.DataFrame,
     source: pd.DataFrame,
+    detail: pd.DataFrame,
     display: dict[str, np.ndarray],
     fired: list[tuple[str, np.ndarray]],
 ) -> pd.Categorical:
     """Return one readable sentence per supplier.
 
-    Each reason phrase depends only on (indicator, raw value, basis, source,
-    contribution rounded to 0.1); each sentence only on the band, the score
-    rounded to 0.1, its phrases, its red flags and its coverage in percent.
-    Both are rendered once per distinct combination.
+    Each reason phrase depends only on (indicator, raw value, basis, detail,
+    source, contribution rounded to 0.1); each sentence only on the band, the
+    score rounded to 0.1, its phrases, its red flags and its coverage in
+    percent. Both are rendered once per distinct combination.
     """
     n = len(risk)
     if n == 0:
         return pd.Categorical([])
     codes = config.indicator_codes
     top = min(config.top_reasons, len(codes))
-    order, picked = _top_order(contributions, top)
+    order = _top_order(strength, top)
+    picked = np.take_along_axis(contributions, np.maximum(order, 0), axis=1)
     # Integer keys per row: which indicator sits in each slot, and what it says.
     value_ids = {}
     for code in codes:
@@ -190,19 +244,22 @@ def explanation_sentences(
             value_ids[code] = pd.factorize(rounded, use_na_sentinel=False)
     basis_ids = {c: basis[c].cat.codes.to_numpy(np.int64) for c in codes}
     source_ids = {c: source[c].cat.codes.to_numpy(np.int64) for c in codes}
+    detail_ids = {c: detail[c].cat.codes.to_numpy(np.int64) for c in codes}
     slot_keys: list[np.ndarray] = []
     for r in range(top):
         j = order[:, r]
         value_key = np.full(n, -1, dtype=np.int64)
         basis_key = np.full(n, -1, dtype=np.int64)
         source_key = np.full(n, -1, dtype=np.int64)
+        detail_key = np.full(n, -1, dtype=np.int64)
         for position, code in enumerate(codes):
             rows = j == position
             value_key[rows] = value_ids[code][0][rows]
             basis_key[rows] = basis_ids[code][rows]
             source_key[rows] = source_ids[code][rows]
+            detail_key[rows] = detail_ids[code][rows]
         points = np.round(np.nan_to_num(picked[:, r]) * 10).astype(np.int64)
-        slot_keys += [j, value_key, basis_key, source_key, points]
+        slot_keys += [j, value_key, basis_key, source_key, detail_key, points]
     band_levels = ["", "low", "medium", "high", "severe"]
     band_key = pd.Categorical(bands, categories=band_levels).codes.astype(np.int64)
     score_key = np.round(np.nan_to_num(risk, nan=-1.0) * 10).astype(np.int64)
@@ -222,7 +279,8 @@ def explanation_sentences(
                 continue
             phrases = []
             for r in range(top):
-                j, value_id, basis_id, source_id, points = combo[3 + 5 * r : 8 + 5 * r]
+                slot = combo[3 + SLOT * r : 3 + SLOT * (r + 1)]
+                j, value_id, basis_id, source_id, detail_id, points = slot
                 if j < 0:
                     continue
                 code = codes[j]
@@ -233,16 +291,20 @@ def explanation_sentences(
                 else:
                     shown = format_value(indicators[j], float(value))
                 src = str(source[code].cat.categories[source_id])
+                where = str(detail[code].cat.categories[detail_id])
+                where = f" {where}" if where else ""
                 phrases.append(
-                    f"{indicators[j].label} {shown} ({BASIS_TEXT[bases[basis_id]]}, "
-                    f"{citations.get(src, src or 'no source')}) +{points / 10:.1f}"
+                    f"{indicators[j].label} {shown} ({BASIS_TEXT[bases[basis_id]]}"
+                    f"{where}; {citations.get(src, src or 'no source')}) "
+                    f"+{points / 10:.1f}"
                 )
-            text = (
-                f"{band.upper()} risk ({score10 / 10:.1f}/100). Main reasons: "
-                + "; ".join(phrases)
-                + "."
+            label = f"{band.upper()} risk" if band else "Score"
+            text = f"{label} ({score10 / 10:.1f}/100). " + (
+                "Main reasons: " + "; ".join(phrases) + "."
+                if phrases
+                else "No indicator lies above its neutral point."
             )
-            for flag, on in zip(flags, combo[3 + 5 * top :], strict=True):
+            for flag, on in zip(flags, combo[3 + SLOT * top :], strict=True):
                 if on:
                     floor = flag.floor.upper()
                     text += f" Red flag, band at least {floor}: {flag.message}."

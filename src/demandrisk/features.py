@@ -12,14 +12,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .codes import Resolution
 from .config import BASIS_OF_TABLE, Indicator, ModelConfig, SourceRef
+from .profiles import (
+    ProfileValues,
+    country_lookup,
+    country_sector_lookup,
+    sector_lookup,
+)
 from .reference import ReferenceData, fold_good
 from .schema import PreparedSuppliers
 
 __all__ = ["BASIS_LEVELS", "Features", "build_features"]
 
-BASIS_LEVELS = ["supplier", "sector-prior", "country-prior", "imputed", "missing"]
+BASIS_LEVELS = [
+    "supplier",
+    "country-sector-prior",
+    "sector-prior",
+    "country-prior",
+    "imputed",
+    "missing",
+]
 SUPPLIER_SOURCE = "supplier-data"
 FALLBACK_SOURCE = "model-fallback"
 
@@ -28,47 +40,17 @@ FALLBACK_SOURCE = "model-fallback"
 class Features:
     """Raw values (natural units), basis and source id per supplier x indicator.
 
-    ``display`` holds the text of categorical values (e.g. ``tier-3``), so the
-    explanation can show what the source said rather than the mapped number.
+    ``display`` holds the text of categorical values (e.g. ``tier 3 in 2025``),
+    so the explanation can show what the source said rather than the mapped
+    number. ``detail`` says which cell of which table a prior comes from, its
+    year and quality (``QAT x F, 2010, observed``); blank for supplier data.
     """
 
     raw: pd.DataFrame
     basis: pd.DataFrame
     source: pd.DataFrame
     display: dict[str, np.ndarray]
-
-
-def _source_column(table: pd.DataFrame, field: str) -> str | None:
-    # Tables name provenance "<field>_source", or "<prefix>_source" for a
-    # family of fields (tip_status_2025 -> tip_source, dol_goods_* -> dol_source).
-    for candidate in (f"{field}_source", f"{field.split('_')[0]}_source"):
-        if candidate in table.columns:
-            return candidate
-    return None
-
-
-def _profile_lookup(
-    resolution: Resolution, table: pd.DataFrame, field: str, parent: pd.Series | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Look a field up once per distinct resolved code; spread onto the rows.
-
-    A division without its own value borrows its section's (and its source).
-    """
-    values = table[field]
-    source_column = _source_column(table, field)
-    sources = (
-        table[source_column] if source_column else pd.Series("", index=table.index)
-    )
-    if parent is not None:
-        lacks = values.isna() | (values.astype(str) == "")
-        values = values.where(~lacks, parent.map(values))
-        sources = sources.where(~lacks, parent.map(sources))
-    codes = pd.Series(resolution.unique_codes, dtype=object)
-    unique_values = codes.map(values).to_numpy(dtype=object)
-    unique_sources = codes.map(sources).fillna("").to_numpy(dtype=object)
-    return resolution.column.per_row(unique_values), resolution.column.per_row(
-        unique_sources
-    )
+    detail: pd.DataFrame
 
 
 def _lookup(
@@ -76,34 +58,38 @@ def _lookup(
     indicator: Indicator,
     prepared: PreparedSuppliers,
     reference: ReferenceData,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """Values, sources, category labels and details of one source, per row."""
     n = len(prepared.frame)
     display = None
-    values: np.ndarray
+    found: ProfileValues
     if ref.table == "supplier":
-        values = prepared.values.get(ref.field, np.full(n, np.nan))
-        sources = np.full(n, SUPPLIER_SOURCE, dtype=object)
+        found = ProfileValues(
+            prepared.values.get(ref.field, np.full(n, np.nan)),
+            np.full(n, SUPPLIER_SOURCE, dtype=object),
+            np.full(n, "", dtype=object),
+        )
     elif ref.table == "goods":
-        values = _goods_listing(prepared, reference)
-        sources = np.full(n, "dol-tvpra-2022", dtype=object)
+        found = ProfileValues(
+            _goods_listing(prepared, reference),
+            np.full(n, "dol-tvpra-2022", dtype=object),
+            np.full(n, "", dtype=object),
+        )
+    elif ref.table == "sector":
+        found = sector_lookup(prepared.sector, reference, ref.field)
+    elif ref.table == "country":
+        found = country_lookup(prepared.country, reference, ref.field)
     else:
-        if ref.table == "sector":
-            table, resolution = reference.sectors, prepared.sector
-            parent = table["parent"].where(table["parent"] != "")
-        else:
-            table, resolution = reference.countries, prepared.country
-            parent = None
-        if ref.field not in table.columns:
-            values = np.full(n, np.nan)
-            sources = np.full(n, "", dtype=object)
-        else:
-            values, sources = _profile_lookup(resolution, table, ref.field, parent)
+        found = country_sector_lookup(
+            prepared.country, prepared.sector, reference, ref.field
+        )
+    values = found.values
     if indicator.categories is not None:
         labels = pd.Series(values, dtype=object)
         display = labels.where(labels.notna(), None).to_numpy(dtype=object)
         values = labels.map(indicator.categories).to_numpy()
     numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy("float64")
-    return numbers * ref.scale, sources, display
+    return numbers * ref.scale, found.sources, display, found.details
 
 
 def _goods_listing(prepared: PreparedSuppliers, reference: ReferenceData) -> np.ndarray:
@@ -147,25 +133,29 @@ def build_features(
     basis: dict[str, np.ndarray] = {}
     source: dict[str, np.ndarray] = {}
     display: dict[str, np.ndarray] = {}
+    detail: dict[str, np.ndarray] = {}
     n = len(prepared.frame)
     for code, indicator in config.indicators.items():
         values = np.full(n, np.nan)
         basis_codes = np.full(n, BASIS_LEVELS.index("missing"), dtype=np.int8)
         sources = np.full(n, "", dtype=object)
+        details = np.full(n, "", dtype=object)
         labels = np.full(n, None, dtype=object)
         for ref in indicator.sources:
-            found, found_sources, found_display = _lookup(
+            found, found_sources, found_display, found_details = _lookup(
                 ref, indicator, prepared, reference
             )
             take = np.isnan(values) & ~np.isnan(found)
             values[take] = found[take]
             basis_codes[take] = BASIS_LEVELS.index(BASIS_OF_TABLE[ref.table])
             sources[take] = found_sources[take]
+            details[take] = found_details[take]
             if found_display is not None:
                 labels[take] = found_display[take]
         raw[code] = values
         basis[code] = basis_codes
         source[code] = sources
+        detail[code] = details
         if indicator.categories is not None:
             display[code] = labels
     basis_frame = pd.DataFrame(
@@ -181,4 +171,5 @@ def build_features(
         # strings would first be converted to Arrow strings, for nothing.
         source=pd.DataFrame({c: pd.Categorical(v) for c, v in source.items()}),
         display=display,
+        detail=pd.DataFrame({c: pd.Categorical(v) for c, v in detail.items()}),
     )

@@ -96,7 +96,11 @@ def _lookalike_ids(ids: TextColumn) -> pd.DataFrame:
     positions = np.flatnonzero(ids.per_row(variant))
     return _issues(
         # _issues picks the rows' messages: give it one message per row
-        positions, ids, "supplier_id", "lookalike-id", messages[ids.index]
+        positions,
+        ids,
+        "supplier_id",
+        "lookalike-id",
+        messages[ids.index],
     )
 
 

@@ -155,15 +155,15 @@ def footnote_issues(
         return pd.DataFrame()
     cells = original.iloc[rows].astype(str)
     text = cells.apply(lambda r: " ".join(v.strip() for v in r if v.strip()), axis=1)
-    text = text.str.slice(0, 80).to_numpy(dtype=object)
+    shown = text.str.slice(0, 80).to_numpy(dtype=object)
     return pd.DataFrame(
         {
             "row": lines[rows],
             "column": "",
             "code": "footnote-row",
-            "value": text,
+            "value": shown,
             "message": np.where(
-                text == "",
+                shown == "",
                 "a blank line inside the table; kept in the output, not scored",
                 "a line with no supplier (no country, no sector, one filled cell: "
                 "a footnote or a total); kept in the output, not scored",

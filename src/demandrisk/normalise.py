@@ -32,7 +32,7 @@ def fit_bounds(indicator: Indicator, observed: np.ndarray) -> dict[str, Any]:
     Examples
     --------
     >>> from demandrisk.config import load_config
-    >>> ind = load_config().indicators["sector_informality"]
+    >>> ind = load_config().indicators["work_informality"]
     >>> fit_bounds(ind, np.array([1.0, 2.0]))
     {'method': 'goalposts', 'low': 0.0, 'high': 100.0}
     """
@@ -69,7 +69,7 @@ def normalise(
     Examples
     --------
     >>> from demandrisk.config import load_config
-    >>> ind = load_config().indicators["sector_margin"]  # direction -1, [0, 25]
+    >>> ind = load_config().indicators["work_margin"]  # direction -1, [0, 25]
     >>> normalise(ind, np.array([0.0, 12.5, 40.0]), fit_bounds(ind, np.array([])))
     array([1. , 0.5, 0. ])
     """

@@ -224,8 +224,12 @@ def prepare_input(
     *,
     numbers: NumberPlan | None = None,
     limits: SheetLimits | None = None,
+    required: tuple[str, ...] = REQUIRED_COLUMNS,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, InputReport]:
     """Read and map a supplier table; return what to score beside the original.
+
+    ``required`` names the columns the model cannot score without (see
+    :meth:`demandrisk.config.ModelConfig.required_columns`).
 
     Returns
     -------
@@ -297,10 +301,10 @@ def prepare_input(
         )
         rows_table.insert(0, ("supplier_id", "", "derived"))
         issues.append(_issues([issue]))
-    missing = [c for c in REQUIRED_COLUMNS if c not in scored.columns]
+    missing = [c for c in required if c not in scored.columns]
     if missing:
         raise InputDataError(
-            f"{origin}: expected columns {list(REQUIRED_COLUMNS)}; found no column for "
+            f"{origin}: expected columns {list(required)}; found no column for "
             f"{missing} among the headers {list(labels)[:20]}. Map them with --map "
             "(demandrisk init-map INPUT writes a mapping file to edit), or set a "
             "constant in its [constants] table"
@@ -313,7 +317,7 @@ def prepare_input(
                     f"{changed} {column} cell(s) translated by [values.{column}]"
                 )
     scheme = rules.scheme_for(used["sector"][0] if "sector" in used else None)
-    if scheme in {"naics", "hs"}:
+    if scheme in {"naics", "hs"} and "sector" in scored.columns:
         sector = scored["sector"].astype(str)
         plain = ~sector.str.strip().str.casefold().isin(BLANKS) & ~sector.str.match(
             _SCHEME_PREFIX

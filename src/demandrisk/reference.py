@@ -1,7 +1,9 @@
 """The bundled reference tables: loading, checking and code resolution.
 
-Tables (see ``data/README.md`` for provenance): ``sectors.csv`` (poor-work
-profile per ISIC Rev.4 sector), ``countries.csv`` (country context),
+Tables (see ``data/README.md`` for provenance): ``sectors.csv`` (global
+poor-work profile per ISIC Rev.4 section and division), ``countries.csv``
+(country context), ``country_sector.csv`` (poor-work indicators per country x
+section or division; optional, so run folders of model v1 still load),
 ``goods.csv`` (the US DOL 2022 list of goods produced with child or forced
 labour), ``isic4.csv`` (the ISIC Rev.4 structure) and ``sources.csv``.
 """
@@ -35,6 +37,12 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "isic4": ("code", "level", "section", "title"),
     "sources": ("id", "title", "publisher", "year", "url", "licence"),
 }
+# Tables a folder may lack (older run folders): loaded as empty.
+OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {
+    "country_sector": (
+        "iso3", "isic_code", "indicator", "value", "year", "source", "quality",
+    ),
+}  # fmt: skip
 DERIVED_LISTING = 0.75
 
 
@@ -51,21 +59,29 @@ def fold_good(names: pd.Series) -> pd.Series:
     return names.astype(str).str.normalize("NFC").str.strip().str.casefold()
 
 
-SECTOR_INDICATORS = ("informality", "margin", "low_pay", "migrant_ratio")
+SECTOR_INDICATORS = (
+    "informality", "margin", "low_pay", "migrant_ratio", "migrant_share",
+)  # fmt: skip
+COUNTRY_NUMBERS = (
+    "informality", "enforcement_gap", "dol_goods_listed", "dol_goods_forced_labour",
+    "rule_of_law", "migrant_stock_share", "informality_all", "migrant_share_all",
+)  # fmt: skip
 
 
 def _read_table(folder: Path, name: str) -> pd.DataFrame:
     path = folder / f"{name}.csv"
+    expected = {**REQUIRED_COLUMNS, **OPTIONAL_TABLES}[name]
     try:
         # Codes such as ISIC "01" and ISO numeric "004" must stay strings.
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except FileNotFoundError:
+        if name in OPTIONAL_TABLES:
+            return pd.DataFrame({c: pd.Series(dtype=str) for c in expected})
         raise ReferenceDataError(f"Reference table missing: {path}") from None
-    missing = [c for c in REQUIRED_COLUMNS[name] if c not in frame.columns]
+    missing = [c for c in expected if c not in frame.columns]
     if missing:
         raise ReferenceDataError(
-            f"{path}: expected columns {list(REQUIRED_COLUMNS[name])}, "
-            f"missing {missing}"
+            f"{path}: expected columns {list(expected)}, missing {missing}"
         )
     return frame
 
@@ -99,6 +115,8 @@ class ReferenceData:
     goods : DataFrame, one row per good x country.
     isic4 : DataFrame, the ISIC Rev.4 structure.
     sources : DataFrame indexed by ``id``.
+    country_sector : DataFrame, one row per country x ISIC code x indicator
+        (``value`` a float), empty when the folder has no such table.
     folder : the folder the tables were read from.
     fingerprints : SHA-256 of each table file (for run manifests).
     """
@@ -110,6 +128,33 @@ class ReferenceData:
     sources: pd.DataFrame
     folder: Path
     fingerprints: dict[str, str] = field(default_factory=dict)
+    country_sector: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _indexed: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def country_sector_values(self, indicator: str) -> pd.DataFrame:
+        """Return one indicator of ``country_sector`` indexed by (iso3, isic_code).
+
+        Columns ``value`` (float), ``year``, ``source`` and ``quality``;
+        indexed once per indicator and kept.
+
+        Examples
+        --------
+        >>> table = load_reference().country_sector_values("migrant_share")
+        >>> round(float(table.loc[("QAT", "F"), "value"]), 3)
+        0.999
+        """
+        if indicator not in self._indexed:
+            rows = self.country_sector
+            if len(rows):
+                rows = rows.loc[rows["indicator"] == indicator]
+            self._indexed[indicator] = rows.set_index(["iso3", "isic_code"])[
+                ["value", "year", "source", "quality"]
+            ] if len(rows) else pd.DataFrame(
+                {"value": pd.Series(dtype=float), "year": [], "source": [],
+                 "quality": []},
+                index=pd.MultiIndex.from_arrays([[], []], names=["iso3", "isic_code"]),
+            )  # fmt: skip
+        return self._indexed[indicator]
 
     def source_title(self, source_id: str) -> str:
         """Return a short citation for a source id (the id itself if unknown)."""
@@ -165,16 +210,7 @@ def _load_cached(folder: str) -> ReferenceData:
     tables = {name: _read_table(path, name) for name in REQUIRED_COLUMNS}
     sector_numeric = [c for c in SECTOR_INDICATORS if c in tables["sectors"].columns]
     sectors = _numeric_columns(tables["sectors"], path / "sectors.csv", sector_numeric)
-    country_numeric = [
-        c
-        for c in (
-            "informality",
-            "enforcement_gap",
-            "dol_goods_listed",
-            "dol_goods_forced_labour",
-        )
-        if c in tables["countries"].columns
-    ]
+    country_numeric = [c for c in COUNTRY_NUMBERS if c in tables["countries"].columns]
     countries = _numeric_columns(
         tables["countries"], path / "countries.csv", country_numeric
     )
@@ -187,9 +223,24 @@ def _load_cached(folder: str) -> ReferenceData:
             raise ReferenceDataError(
                 f"{path / (name + '.csv')}: duplicated {key} {dupes[:5]}"
             )
+    country_sector = _numeric_columns(
+        _read_table(path, "country_sector"), path / "country_sector.csv", ["value"]
+    )
+    twice = country_sector.duplicated(["iso3", "isic_code", "indicator"])
+    if twice.any():
+        first = country_sector.loc[twice].iloc[0]
+        raise ReferenceDataError(
+            f"{path / 'country_sector.csv'}: {first['indicator']} given twice for "
+            f"{first['iso3']} x {first['isic_code']}"
+        )
+    present = [
+        name
+        for name in (*REQUIRED_COLUMNS, *OPTIONAL_TABLES)
+        if (path / f"{name}.csv").is_file()
+    ]
     fingerprints = {
         f"{name}.csv": hashlib.sha256((path / f"{name}.csv").read_bytes()).hexdigest()
-        for name in REQUIRED_COLUMNS
+        for name in present
     }
     return ReferenceData(
         sectors=sectors.set_index("isic_code", drop=False),
@@ -199,6 +250,7 @@ def _load_cached(folder: str) -> ReferenceData:
         sources=_all_sources(path, tables["sources"]).set_index("id", drop=False),
         folder=path,
         fingerprints=fingerprints,
+        country_sector=country_sector,
     )
 
 

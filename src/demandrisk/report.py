@@ -610,12 +610,16 @@ def _html(report: RunReport) -> str:
         "the suppliers' own data.</p>" + _html_table(report.basis_shares, "basis", 3)
     )
     bands = run.config.bands
+    band_text = (
+        f"bands: low &lt; {bands.medium:g} &le; medium &lt; {bands.high:g} &le; "
+        f"high &lt; {bands.severe:g} &le; severe"
+        if bands is not None
+        else "no bands"
+    )
     parts["method"] = (
         f"<p>Model <b>{_esc(run.config.name)} {_esc(run.config.version)}</b>: "
         f"{_esc(run.config.description)} Score = 100 x weighted sum of normalised "
-        f"indicators; bands: low &lt; {bands.medium:g} &le; medium &lt; "
-        f"{bands.high:g} &le; high &lt; {bands.severe:g} &le; severe; missing "
-        f"values: {_esc(run.config.missing)}.</p>"
+        f"indicators; {band_text}; missing values: {_esc(run.config.missing)}.</p>"
         + _html_table(report.method, "method", 4)
         + "<h3>Sources</h3>"
         + _html_table(report.sources, "sources")

@@ -56,6 +56,7 @@ class ScoreResult:
     basis: pd.DataFrame
     source: pd.DataFrame
     display: dict[str, np.ndarray] = field(default_factory=dict)
+    detail: pd.DataFrame | None = None
     chain: ChainResult | None = None
     company: CompanySummary | None = None
     prepared: PreparedSuppliers | None = None
@@ -97,9 +98,11 @@ class ScoreResult:
     def explain(self, supplier_id: str) -> pd.DataFrame:
         """Return the full breakdown of one supplier's score.
 
-        One row per indicator (plus the floor): raw value, basis, source,
-        normalised value, effective weight and contribution. The
-        contributions add up to the score.
+        One row per indicator (plus the floor): its top-level group, raw
+        value, basis, where a prior comes from (``detail``: table cell, year,
+        quality), source, normalised value, effective weight and
+        contribution. The contributions add up to the score; the group
+        scores are the ``score_<group>`` columns of :attr:`scores`.
 
         Examples
         --------
@@ -108,22 +111,27 @@ class ScoreResult:
         >>> result = demandrisk.score(data_dir() / "examples" / "suppliers.csv")
         >>> table = result.explain(result.scores["supplier_id"].iloc[0])
         >>> list(table.columns)  # doctest: +NORMALIZE_WHITESPACE
-        ['indicator', 'label', 'raw', 'basis', 'source', 'normalised', 'weight',
-         'contribution']
+        ['indicator', 'group', 'label', 'raw', 'basis', 'detail', 'source',
+         'normalised', 'weight', 'contribution']
         """
         i = self._position(supplier_id)
         rows = []
         for code, indicator in self.config.indicators.items():
             label = self.display[code][i] if code in self.display else None
             source_id = str(self.source[code].iloc[i])
+            path = self.config.path(code)
             rows.append(
                 {
                     "indicator": code,
+                    "group": path[-1] if len(path) > 1 else "",
                     "label": indicator.label,
                     "raw": format_value(
                         indicator, float(self.raw[code].iloc[i]), label
                     ),
                     "basis": BASIS_TEXT[str(self.basis[code].iloc[i])],
+                    "detail": str(self.detail[code].iloc[i])
+                    if self.detail is not None
+                    else "",
                     "source": self.reference.source_title(source_id)
                     if source_id in self.reference.sources.index
                     else source_id,
@@ -136,9 +144,11 @@ class ScoreResult:
         rows.append(
             {
                 "indicator": "floor",
+                "group": "",
                 "label": "red-flag floor",
                 "raw": "",
                 "basis": "",
+                "detail": "",
                 "source": "model config",
                 "normalised": np.nan,
                 "weight": np.nan,

@@ -107,9 +107,16 @@ class PreparedSuppliers:
             return np.ones(len(self.frame), dtype=bool)
         return ~self.footnote
 
-    def unscored_sentences(self, sentences: np.ndarray) -> np.ndarray:
+    def unscored_sentences(self, sentences: Any) -> Any:
         """The explanation sentences, with the reason on footnote rows."""
         if self.footnote is None or not self.footnote.any():
+            return sentences
+        if isinstance(sentences, pd.Categorical):  # keep the categorical
+            if NOT_A_SUPPLIER not in sentences.categories:
+                sentences = sentences.add_categories([NOT_A_SUPPLIER])
+            else:
+                sentences = sentences.copy()
+            sentences[self.footnote] = NOT_A_SUPPLIER
             return sentences
         text = np.asarray(sentences, dtype=object).copy()
         text[self.footnote] = NOT_A_SUPPLIER
@@ -122,7 +129,7 @@ class PreparedSuppliers:
         every engine (and every partition) gives them one type.
         """
         n = len(self.frame)
-        text = pd.Series(["text"]).dtype
+        text: Any = pd.Series(["text"]).dtype
         if self.good is None:
             codes = match = np.full(n, None, dtype=object)
             score = np.full(n, np.nan)
@@ -300,6 +307,7 @@ def prepare_suppliers(
     origin: str = "<DataFrame>",
     extra_numeric: tuple[str, ...] = (),
     reserved: tuple[str, ...] = (),
+    required: tuple[str, ...] = REQUIRED_COLUMNS,
 ) -> PreparedSuppliers:
     """Validate a supplier frame and resolve its codes.
 
@@ -308,6 +316,9 @@ def prepare_suppliers(
     ``extra_numeric`` names further columns a custom model reads as numbers;
     ``reserved`` the output columns scoring adds (an input column of the same
     name is a ``column-clash``: kept, and demandrisk's column is renamed).
+    ``required`` the columns the model cannot do without; ``country`` and
+    ``sector`` may be absent when the model reads no reference table (they
+    are then unresolved for every row, without an issue).
 
     Examples
     --------
@@ -318,13 +329,14 @@ def prepare_suppliers(
     >>> prepared.issues[["row", "column", "code"]].values.tolist()
     [[3, 'country', 'unknown-country'], [3, 'supplier_id', 'duplicate-id']]
     """
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputDataError(
-            f"{origin}: expected columns {list(REQUIRED_COLUMNS)}; missing {missing} "
+            f"{origin}: expected columns {list(required)}; missing {missing} "
             f"(found {list(frame.columns)[:12]})"
         )
     frame = frame.reset_index(drop=True)
+    absent = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     extra = {
         c: "number" for c in extra_numeric if c in frame and c not in OPTIONAL_COLUMNS
     }
@@ -334,13 +346,18 @@ def prepare_suppliers(
         for c in frame.columns
         if c in {*REQUIRED_COLUMNS, *kinds}
     }
+    for column in absent:  # not read by this model: blank for every row
+        texts[column] = TextColumn(
+            index=np.zeros(len(frame), dtype=np.int64),
+            texts=np.array([""], dtype=object),
+        )
     issues: list[pd.DataFrame] = []
     footnote = (
         frame[FOOTNOTE].to_numpy(dtype=bool)
         if FOOTNOTE in frame
         else np.zeros(len(frame), dtype=bool)
     )
-    for column in REQUIRED_COLUMNS:
+    for column in required:
         blank = pd.Series(texts[column].folded(), dtype=object).isin(BLANKS)
         # A footnote line is reported as such, not as blank cells.
         issues.append(
@@ -375,6 +392,8 @@ def prepare_suppliers(
     good = resolve_goods(texts["good"], reference) if "good" in texts else None
     resolved = [("sector", sector), ("country", country)]
     for column, resolution in [*resolved, *([("good", good)] if good else [])]:
+        if column in absent:
+            continue
         for position, (code, message) in resolution.problems.items():
             flagged = np.zeros(len(texts[column].texts), dtype=bool)
             flagged[position] = True

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .aggregate import aggregate, weight_matrix
+from .aggregate import GEOMETRIC_FLOOR, aggregate, weight_matrix
 from .bands import bands_of
 from .chain import chain_columns
 from .config import ModelConfig, load_config
-from .explain import explanation_sentences, reason_codes
+from .explain import explanation_sentences, reason_codes, reason_strength
 from .features import BASIS_LEVELS, FALLBACK_SOURCE, Features, build_features
 from .mapping import ColumnMapping
 from .normalise import fit_bounds, normalise
@@ -95,13 +95,15 @@ def _floors(
     """Return the floor contribution and which flags fired (reason, mask)."""
     lifted = np.full(base.shape, -np.inf)
     fired: list[tuple[str, np.ndarray]] = []
+    bands = config.bands
     for flag in config.red_flags.values():
         values = raw[flag.indicator].to_numpy()
         on_basis = basis[flag.indicator].isin(flag.basis).to_numpy()
         mask = on_basis & (np.nan_to_num(values, nan=-np.inf) >= flag.at_least)
         if mask.any():
+            assert bands is not None  # the config requires bands with red flags
             lifted = np.where(
-                mask, np.maximum(lifted, config.bands.lower_bound(flag.floor)), lifted
+                mask, np.maximum(lifted, bands.lower_bound(flag.floor)), lifted
             )
         fired.append((flag.reason, mask))
     final = np.where(np.isnan(base), base, np.maximum(base, lifted))
@@ -176,8 +178,9 @@ def score(
     )
     # Read (any format), map the file's headers and values to ours, and keep
     # the file untouched beside them: the output is the original + our columns.
+    required = config.required_columns()
     frame, original, read_issues, report = prepare_input(
-        suppliers, mapping, encoding, sheet, decimal, numbers=numbers
+        suppliers, mapping, encoding, sheet, decimal, numbers=numbers, required=required
     )
     origin = report.origin
     extra = tuple(
@@ -192,6 +195,7 @@ def score(
         origin,
         extra_numeric=extra,
         reserved=tuple(output_columns(config)),
+        required=required,
     )
     features = build_features(prepared, config, reference)
     raw, basis, source, available = _apply_missing_policy(config, features)
@@ -209,7 +213,10 @@ def score(
         [basis[c].cat.codes.to_numpy() == BASIS_LEVELS.index("supplier") for c in codes]
     ).astype(float)
     coverage = np.where(has_weight, (weights * supplier_basis).sum(axis=1), np.nan)
-    reasons = reason_codes(config, contributions, fired)
+    strength = reason_strength(
+        config, z, weights, basis, neutral_points(config, bounds)
+    )
+    reasons = reason_codes(config, strength, fired)
     sentences = explanation_sentences(
         config,
         reference,
@@ -217,9 +224,11 @@ def score(
         bands,
         coverage,
         contributions,
+        strength,
         raw,
         basis,
         source,
+        features.detail,
         features.display,
         fired,
     )
@@ -234,6 +243,7 @@ def score(
         "risk_band": bands,
         "coverage": coverage,
     }
+    ours.update(group_scores(config, z, weights))
     for j, code in enumerate(codes):
         ours[f"contrib_{code}"] = contributions[:, j]
     ours["contrib_floor"] = floor
@@ -282,10 +292,48 @@ def score(
         basis=basis,
         source=source,
         display=features.display,
+        detail=features.detail,
         chain=chained.chain if chained else None,
         company=chained.company if chained else None,
         prepared=prepared,
     )
+
+
+def neutral_points(config: ModelConfig, bounds: dict[str, Any]) -> np.ndarray:
+    """Normalised neutral point of each indicator (NaN where it has none)."""
+    points = np.full(len(config.indicators), np.nan)
+    for j, (code, indicator) in enumerate(config.indicators.items()):
+        value = indicator.neutral_value()
+        if value is not None:
+            points[j] = normalise(indicator, np.array([value]), bounds[code])[0]
+    # No neutral point: any value on data above the bottom of the scale counts.
+    return np.where(np.isnan(points), 0.0, points)
+
+
+def group_scores(
+    config: ModelConfig, z: np.ndarray, weights: np.ndarray
+) -> dict[str, np.ndarray]:
+    """``score_<group>``: each group's own score, 0-100, on its indicators alone.
+
+    The weighted mean of the group's normalised indicators with the weights
+    the supplier's score used (renormalised within the group); geometric
+    models take the weighted geometric mean. NaN where the group has no data.
+    """
+    out: dict[str, np.ndarray] = {}
+    codes = config.indicator_codes
+    for group in config.group_codes():
+        members = [codes.index(c) for c in config.indicators_under(group)]
+        w = weights[:, members]
+        total = w.sum(axis=1)
+        values = np.nan_to_num(z[:, members])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if config.aggregation == "geometric":
+                logs = np.log(np.maximum(values, GEOMETRIC_FLOOR))
+                mean = np.exp((w * logs).sum(axis=1) / total)
+            else:
+                mean = (w * values).sum(axis=1) / total
+        out[f"score_{group}"] = np.where(total > 0, 100.0 * mean, np.nan)
+    return out
 
 
 def prior_scores(
@@ -325,6 +373,7 @@ def output_columns(config: ModelConfig) -> list[str]:
         "risk_score",
         "risk_band",
         "coverage",
+        *(f"score_{g}" for g in config.group_codes()),
         *(f"contrib_{c}" for c in codes),
         "contrib_floor",
         *(f"basis_{c}" for c in codes),

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import GEOMETRIC_FLOOR
-from .config import BAND_ORDER, ROOT, ModelConfig
-from .errors import DemandRiskError
+from .config import BAND_ORDER, ROOT, BandThresholds, ModelConfig
+from .errors import ConfigError, DemandRiskError
 from .result import ScoreResult
 
 __all__ = ["SensitivityReport", "plot_rank_intervals", "sensitivity"]
@@ -106,13 +106,23 @@ def _flag_floor(result: ScoreResult) -> np.ndarray:
         on_basis = result.basis[flag.indicator].isin(flag.basis).to_numpy()
         mask = on_basis & (np.nan_to_num(values, nan=-np.inf) >= flag.at_least)
         lifted = np.where(
-            mask, np.maximum(lifted, config.bands.lower_bound(flag.floor)), lifted
+            mask, np.maximum(lifted, _bands(config).lower_bound(flag.floor)), lifted
         )
     return lifted
 
 
+def _bands(config: ModelConfig) -> BandThresholds:
+    """The model's bands; sensitivity reports band probabilities, so it needs them."""
+    if config.bands is None:
+        raise ConfigError(
+            f"model {config.name!r} has no [bands]: sensitivity reports the "
+            "probability of each band, so the model needs band thresholds"
+        )
+    return config.bands
+
+
 def _band_index(config: ModelConfig, scores: np.ndarray) -> np.ndarray:
-    b = config.bands
+    b = _bands(config)
     return (
         (scores >= b.medium).astype(np.int8) + (scores >= b.high) + (scores >= b.severe)
     )

@@ -90,7 +90,8 @@ def sniff_kind(head: bytes) -> str:
 
     Examples
     --------
-    >>> sniff_kind(b"PK\\x03\\x04..."), sniff_kind(b"\\xd0\\xcf\\x11\\xe0\\xa1\\xb1\\x1a\\xe1")
+    >>> ole2 = b"\\xd0\\xcf\\x11\\xe0\\xa1\\xb1\\x1a\\xe1"
+    >>> sniff_kind(b"PK\\x03\\x04..."), sniff_kind(ole2 + b"...")
     ('xlsx', 'xls')
     >>> sniff_kind(b"<html><table>"), sniff_kind(b"id\\tcountry\\n")
     ('html', 'text')
@@ -278,10 +279,18 @@ def _read_xlsx(path: Path, sheet: str | int | None, limits: SheetLimits) -> Grid
 def _read_xls(path: Path, sheet: str | int | None, limits: SheetLimits) -> Grid:
     import xlrd
     from xlrd import XL_CELL_BOOLEAN, XL_CELL_DATE, XL_CELL_ERROR, xldate
+    from xlrd.compdoc import CompDocError
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        book = xlrd.open_workbook(str(path), on_demand=True)
+        try:
+            book = xlrd.open_workbook(str(path), on_demand=True)
+        except (xlrd.XLRDError, CompDocError, AssertionError) as error:
+            # A damaged OLE2 container: xlrd's errors are not ValueErrors
+            raise InputDataError(
+                f"{path}: cannot be read as xls: expected a legacy Excel workbook; "
+                f"{type(error).__name__}: {error}"
+            ) from None
     try:
         names = book.sheet_names()
         chosen = _pick(names, sheet, path)

@@ -149,6 +149,7 @@ def csv_layout(sample: str, origin: str, encoding: str, errors: str) -> CsvLayou
 
 def _decode(data: bytes, encoding: str | None, origin: str) -> tuple[str, CsvLayout]:
     """Decode a CSV's bytes, sniff its layout and scan its lines."""
+    bad: list[int]
     if encoding:
         used, errors, bad = encoding, "strict", []
     else:

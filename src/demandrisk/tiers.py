@@ -232,7 +232,7 @@ def chain_exposure(
     graph: SupplyGraph,
     own_scores: np.ndarray,
     settings: TierSettings,
-    bands: BandThresholds,
+    bands: BandThresholds | None,
     *,
     tiers: TierResult | None = None,
 ) -> ChainResult:
@@ -334,7 +334,9 @@ def chain_exposure(
     )
 
 
-def _band_column(bands: BandThresholds, scores: np.ndarray) -> pd.Series | np.ndarray:
+def _band_column(
+    bands: BandThresholds | None, scores: np.ndarray
+) -> pd.Series | np.ndarray:
     """:func:`demandrisk.bands.bands_of` as a text column, gathered from its
     few distinct names rather than converted one row at a time."""
     codes, names = pd.factorize(bands_of(bands, scores))

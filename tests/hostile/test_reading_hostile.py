@@ -79,3 +79,13 @@ def test_nul_bytes_are_reported(tmp_path: Path) -> None:
     )
     assert _codes(result) == [[2, "", "nul-byte"]]
     assert result.scores["supplier_id"].tolist() == ["A", "B"]
+
+
+def test_damaged_xls_is_a_clean_error(tmp_path: Path) -> None:
+    import pytest
+
+    path = tmp_path / "broken.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 12)
+    with pytest.raises(demandrisk.InputDataError, match="cannot be read as xls"):
+        demandrisk.score(path)
+    assert path.read_bytes().startswith(b"\xd0\xcf")
