@@ -89,3 +89,52 @@ def test_damaged_xls_is_a_clean_error(tmp_path: Path) -> None:
     with pytest.raises(demandrisk.InputDataError, match="cannot be read as xls"):
         demandrisk.score(path)
     assert path.read_bytes().startswith(b"\xd0\xcf")
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)  # openpyxl stores formulas without cached values
+
+
+def test_formula_without_cached_value_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "formulas.xlsx"
+    rows = [
+        ["supplier_id", "country", "sector", "workers"],
+        ["A", "CHN", "C14", "=1+1"],
+    ]
+    _workbook(path, {"list": rows})
+    result = demandrisk.score(path)
+    assert "formula-without-value" in result.issues["code"].tolist()
+
+
+def test_empty_first_sheet_names_the_sheet_option(tmp_path: Path) -> None:
+    import pytest
+
+    path = tmp_path / "two.xlsx"
+    rows = [["supplier_id", "country", "sector"], ["A", "CHN", "C14"]]
+    _workbook(path, {"cover": [], "suppliers": rows})
+    with pytest.raises(demandrisk.InputDataError, match="--sheet"):
+        demandrisk.score(path)
+    assert demandrisk.score(path, sheet="suppliers").scores["supplier_id"].tolist() == [
+        "A"
+    ]
+
+
+def test_spreadsheet_over_the_row_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
+    import pytest
+
+    path = tmp_path / "big.xlsx"
+    rows = [["supplier_id", "country", "sector"]] + [
+        [f"S{i}", "CHN", "C14"] for i in range(30)
+    ]
+    _workbook(path, {"list": rows})
+    monkeypatch.setenv("DEMANDRISK_MAX_SHEET_ROWS", "10")
+    with pytest.raises(demandrisk.InputDataError, match="DEMANDRISK_MAX_SHEET_ROWS"):
+        demandrisk.score(path)
