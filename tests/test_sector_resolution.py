@@ -274,3 +274,20 @@ def test_vocabulary_rows_are_sourced_and_point_at_isic(reference):
     assert ((weight > 0) & (weight <= 1)).all()
     hs = pd.read_csv(DATA / "hs_titles.csv", dtype=str)
     assert set(hs["source"]) <= set(reference.sources.index)
+
+
+def test_a_section_taken_for_several_candidates_is_a_warning_not_an_error():
+    """A brand list's product categories must not fail validation: the
+    section is a guess a person should see, not a value left out."""
+    frame = pd.DataFrame(
+        {
+            "supplier_id": ["A", "B"],
+            "country": ["CHN", "IND"],
+            "sector": ["Accessories", "Materials"],
+        }
+    )
+    report = demandrisk.validate(frame)
+    alternatives = report.issues[report.issues["code"] == "sector-alternatives"]
+    assert len(alternatives) == 2
+    assert set(alternatives["severity"]) == {"warning"}
+    assert report.valid

@@ -48,6 +48,8 @@ lookalike-id               warning   ids that differ only in invisible character
 nul-byte                   warning   NUL bytes in a line (removed)
 ambiguous-unit             warning   a share column whose unit cannot be told
 refused-column             warning   a guessed column that is not used (and why)
+sector-alternatives        warning   a label that can mean several sectors: taken as
+                                     their common section (or the first), others named
 skipped-rows               note      a title or blank rows above the header
 derived-id                 note      no id column: ids derived from the row
 converted-percentage       note      a share column read as percentages
@@ -99,6 +101,7 @@ SEVERITY: dict[str, str] = {
     "nul-byte": "warning",
     "ambiguous-unit": "warning",
     "refused-column": "warning",
+    "sector-alternatives": "warning",
     "skipped-rows": "note",
     "derived-id": "note",
     "converted-percentage": "note",
