@@ -158,3 +158,21 @@ def test_validate_takes_the_reading_options_and_notes_do_not_fail(
     scored = runner.invoke(cli, ["score", str(mills), "--map", str(mapping)])
     assert scored.exit_code == 0
     assert "sector" in scored.output and "= C10" in scored.output
+
+
+def test_a_footnote_line_is_no_low_supplier_in_the_chain(tmp_path):
+    """An unscored line has no chain exposure and no place in spend by band."""
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "supplier_id,country,sector,spend\n"
+        "A,BGD,C14,100\n"
+        "B,DEU,J62,50\n"
+        "Source: supplier disclosure,,,\n",
+        encoding="utf-8",
+    )
+    result = demandrisk.score(path)
+    footnote = result.scores.iloc[2]
+    assert footnote[["risk_score", "chain_score"]].isna().all()
+    assert footnote["chain_band"] == ""
+    assert result.company is not None
+    assert result.company.spend_by_band["suppliers"].sum() == 2
