@@ -8,9 +8,14 @@ A supplier is compared with every active and inactive entry of the lists
   aliases), after :func:`~demandrisk.screening_names.normalise_name`. The name
   score is the larger of two :func:`rapidfuzz.fuzz.ratio` scores, scaled to
   0-1: on the words sorted (word order does not matter) and on the words
-  joined without spaces (``Shen Zhen`` = ``Shenzhen``). A name that adds words
-  to another scores below a match ("Golden Textile" vs "Golden Textile Dyeing
-  Mills" is 0.70), so it goes to review instead of matching outright.
+  joined without spaces (``Shen Zhen`` = ``Shenzhen``). That whole-name score
+  is then pulled half-way towards the weakest word (each word of the shorter
+  name against its best counterpart), never raised: "Sunrise Brick Works" vs
+  "Sunset Brick Works" shares most letters (0.92) and less of the word that
+  tells them apart (0.77), so it scores 0.84. One-letter differences (Hanul /
+  Hanil) look like typos to any string score; the review is for those. A name that adds
+  words to another scores below a match ("Golden Textile" vs "Golden Textile
+  Dyeing Mills" is 0.70), so it goes to review instead of matching outright.
 * **Countries.** When both sides name countries and they share none, the name
   score is multiplied by 0.75: an identical name elsewhere is a potential
   match to review, not a match. Agreement adds nothing, because most listed
@@ -167,8 +172,36 @@ def _name_pairs(
         process.cpdist([ls[i] for i in s], [rs[j] for j in e], scorer=fuzz.ratio),
         process.cpdist([lc[i] for i in s], [rc[j] for j in e], scorer=fuzz.ratio),
     )
-    pairs["name_score"] = exact / 100.0
-    return pairs[pairs["name_score"] >= cutoff]
+    pairs = pairs[exact >= cutoff * 100].assign(whole=exact[exact >= cutoff * 100])
+    weakest = np.array(
+        [
+            _weakest_word(left[i], right[j])
+            for i, j in zip(pairs["s"], pairs["e"], strict=True)
+        ],
+        dtype=float,
+    )
+    whole = pairs["whole"].to_numpy()
+    # Only ever lowers the score: a name inside a longer one stays low.
+    pairs["name_score"] = np.minimum(whole, (whole + weakest) / 2) / 100.0
+    return pairs.loc[pairs["name_score"] >= cutoff, ["s", "e", "name_score"]]
+
+
+def _weakest_word(a: str, b: str) -> float:
+    """Worst, over the words of the shorter name, of its best match in the other.
+
+    "Sunrise Brick Works" and "Sunset Brick Works" agree on most letters, but
+    "sunrise" finds nothing better than "sunset" (77): the word that tells
+    the companies apart matches least. Words are compared whole and, for
+    names split differently (``Shenzhen`` / ``Shen Zhen``), against the
+    nearest part, which the whole-name score on joined words makes up for.
+
+    Examples
+    --------
+    >>> round(_weakest_word("sunrise brick works", "sunset brick works"))
+    77
+    """
+    short, long = sorted((a.split(), b.split()), key=len)
+    return min(max(fuzz.ratio(word, other) for other in long) for word in short)
 
 
 def _clean_identifier(values: pd.Series) -> pd.Series:
@@ -298,7 +331,9 @@ def screen(
     # Score distinct normalised names once, then spread to suppliers/entries.
     s_norm, s_code = np.unique(s_long["norm"].to_numpy(dtype=str), return_inverse=True)
     e_norm, e_code = np.unique(e_long["norm"].to_numpy(dtype=str), return_inverse=True)
-    s_long, e_long = s_long.assign(s=s_code), e_long.assign(e=e_code)
+    # Join on the codes only: the two tables share the column name "norm".
+    s_long = s_long.assign(s=s_code).drop(columns="norm")
+    e_long = e_long.assign(e=e_code).drop(columns="norm")
     # Country disagreement scales scores down, never up: the potential cut-off
     # on the raw name score loses nothing.
     pairs = _name_pairs(s_norm, e_norm, potential_threshold, max_candidates, workers)
