@@ -80,6 +80,8 @@ REVIEW_COLUMNS = [
     "decision",
 ]
 _KEY = ["supplier_id", "list", "entry_id"]
+# Cells per score matrix (uint8): ~20 MB, two at a time.
+_CHUNK_CELLS = 20_000_000
 _RANK = {"confirmed": 0, "match": 1, "potential": 2}
 
 
@@ -146,7 +148,7 @@ def _name_pairs(
     # point below the cutoff so rounding cannot lose a pair; exact scores of
     # the survivors are computed below.
     rough = max(int(cutoff * 100) - 1, 1)
-    chunk = max(1, 20_000_000 // len(right))  # ~20 MB per matrix
+    chunk = max(1, _CHUNK_CELLS // len(right))
     found = []
     for start in range(0, len(left), chunk):
         stop = start + chunk
@@ -419,14 +421,20 @@ def _candidate_table(
             "spos": cands["spos"].to_numpy(),
             "supplier_id": cands["supplier_id"].to_numpy(),
             "supplier_name": first.fillna("").astype(str).to_numpy()[cands["spos"]],
-            "supplier_matched": cands["supplier_matched"].fillna("").to_numpy(),
+            "supplier_matched": cands["supplier_matched"]
+            .astype(object)
+            .fillna("")
+            .to_numpy(),
             "list": e["list"],
             "entry_id": e["entry_id"],
             "entry_name": e["name"],
-            "entry_matched": cands["entry_matched"].fillna("").to_numpy(),
+            "entry_matched": cands["entry_matched"]
+            .astype(object)
+            .fillna("")
+            .to_numpy(),
             "name_score": cands["name_score"].to_numpy(),
             "country": cands["country"].to_numpy(),
-            "identifier": cands["identifier"].fillna("").to_numpy(),
+            "identifier": cands["identifier"].astype(object).fillna("").to_numpy(),
             "basis": cands["basis"].to_numpy(),
             "score": cands["score"].round(4).to_numpy(),
             "level": cands["level"].to_numpy(),

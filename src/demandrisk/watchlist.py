@@ -222,7 +222,8 @@ def _opensanctions(
     def col(name: str) -> pd.Series:
         return frame[cols[name]] if name in cols else pd.Series([""] * len(frame))
 
-    dates, issues = _parse_dates(col("first_seen"), rows, cols.get("first_seen", ""))
+    # Keys are headers folded by _key(): "first_seen" is "firstseen".
+    dates, issues = _parse_dates(col("firstseen"), rows, cols.get("firstseen", ""))
     return {
         "entry_id": col("id").astype(str).str.strip(),
         "name": col("name").astype(str).str.strip(),
@@ -291,24 +292,25 @@ def _cbp(
     }, issues
 
 
-def _deduplicate(ids: pd.Series, rows: np.ndarray, column: str) -> list[dict]:
-    """Suffix repeated ids (``-2``, ``-3``) in place, and say so."""
-    issues = []
+def _deduplicate(
+    ids: pd.Series, rows: np.ndarray, column: str
+) -> tuple[pd.Series, list[dict]]:
+    """Suffix repeated ids (``-2``, ``-3``) and say so; return ids and issues."""
     repeat = ids.groupby(ids).cumcount()
-    for i in np.flatnonzero(repeat.to_numpy() > 0):
-        new = f"{ids.iloc[i]}-{repeat.iloc[i] + 1}"
-        issues.append(
-            _issue(
-                int(rows[i]),
-                column,
-                "duplicate-id",
-                ids.iloc[i],
-                f"entry id {ids.iloc[i]!r} appears before in the file; this row "
-                f"is kept as {new!r}",
-            )
+    again = repeat.to_numpy() > 0
+    unique = ids.where(~again, ids + "-" + (repeat + 1).astype(str))
+    issues = [
+        _issue(
+            int(rows[i]),
+            column,
+            "duplicate-id",
+            ids.iloc[i],
+            f"entry id {ids.iloc[i]!r} appears before in the file; this row "
+            f"is kept as {unique.iloc[i]!r}",
         )
-        ids.iloc[int(i)] = new
-    return issues
+        for i in np.flatnonzero(again)
+    ]
+    return unique, issues
 
 
 def read_watchlist(
@@ -380,7 +382,8 @@ def read_watchlist(
     )
     issues += country_issues
     id_col = cols["id"] if fmt == "opensanctions" else ""
-    issues += _deduplicate(entries["entry_id"], rows, id_col)
+    entries["entry_id"], id_issues = _deduplicate(entries["entry_id"], rows, id_col)
+    issues += id_issues
     nameless = (entries["name"] == "") & (entries["aliases"].map(len) == 0)
     name_col = cols["name"] if fmt == "opensanctions" else cols["entity"]
     for i in np.flatnonzero(nameless.to_numpy()):
