@@ -93,7 +93,6 @@ def chain_columns(
     graph = _graph(prepared, edges)
     tiers = infer_tiers(graph)
     chain = chain_exposure(graph, risk, config.tiers, config.bands, tiers=tiers)
-    _leave_unscored_rows_out(chain, risk)
     summary = company_summary(graph, chain)
     frame = chain.frame
     unmapped = ~np.asarray(graph.row_has_upstream, dtype=bool)
@@ -118,28 +117,6 @@ def chain_columns(
     return ChainOutput(
         columns=columns, issues=chain.issues, chain=chain, company=summary
     )
-
-
-NO_CHAIN = (
-    "No chain exposure: the row has no score of its own and no upstream "
-    "supplier passes risk to it."
-)
-
-
-def _leave_unscored_rows_out(chain: Any, risk: np.ndarray) -> None:
-    """Give rows without a score and without upstream risk no chain score.
-
-    The chain counts an unknown own score as 0, which would make a footnote
-    line (or any unscored row) a "low" supplier in the tier summary; with
-    nothing upstream there is no exposure to report at all.
-    """
-    frame = chain.frame
-    alone = np.isnan(risk) & (frame["chain_score"].to_numpy(dtype=float) == 0)
-    if not alone.any():
-        return
-    frame.loc[alone, "chain_score"] = np.nan
-    frame.loc[alone, "chain_band"] = ""
-    frame.loc[alone, "chain_sentence"] = NO_CHAIN
 
 
 def graph_inputs(result: ScoreResult, columns: Sequence[str]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 from scipy.sparse import linalg as splinalg
 
@@ -37,6 +38,11 @@ from .tier_text import chain_text, path_text, sentences, terminal, text_column
 __all__ = ["ChainResult", "CompanySummary", "chain_exposure", "company_summary"]
 
 ITERATIONS_BEFORE_SOLVE = 200  # damped-sum: switch to a direct solve after this
+
+NO_CHAIN = (
+    "No chain exposure: the row has no score of its own and no upstream "
+    "supplier passes risk to it."
+)
 
 
 @dataclass(frozen=True)
@@ -244,7 +250,8 @@ def chain_exposure(
         From :func:`demandrisk.graph.build_graph`.
     own_scores : array of float
         Each row's own ``risk_score`` (0-100). A node of several rows takes
-        their highest score; NaN counts as 0.
+        their highest score; NaN counts as 0, and a node of NaN rows only with
+        nothing upstream gets no chain score (NaN, band "", :data:`NO_CHAIN`).
     settings : TierSettings
         ``method`` and ``damping`` δ.
     bands : BandThresholds
@@ -274,16 +281,24 @@ def chain_exposure(
     """
     tiers = infer_tiers(graph) if tiers is None else tiers
     method, damping = settings.method, float(settings.damping)
-    own_rows = np.nan_to_num(np.asarray(own_scores, dtype=float), nan=0.0)
+    given = np.asarray(own_scores, dtype=float)
+    own_rows = np.nan_to_num(given, nan=0.0)
     own = np.zeros(graph.n_nodes)
     np.maximum.at(own, graph.row_node, own_rows)
     own[COMPANY] = 0.0
+    scored = np.zeros(graph.n_nodes, dtype=bool)
+    np.logical_or.at(scored, graph.row_node, ~np.isnan(given))
     if method == "worst-link":
         chain = _worst_link(graph, own, damping)
     else:
         chain = _damped_sum(graph, own, damping)
     pointer = _pointers(graph, own, chain, method, damping)
     source = terminal(pointer)
+    # A node with no score of its own (a footnote line) and nothing upstream
+    # has no exposure to report: NaN, not a "low" 0 in the company's summary.
+    unexposed = ~scored & (chain == 0)
+    unexposed[COMPANY] = False
+    chain = np.where(unexposed, np.nan, chain)
     node_tier = tiers.node_tier
     id_text = graph.id_text
     hops = np.maximum(node_tier - 1, 0)  # a tier-k supplier is k - 1 links below
@@ -305,6 +320,8 @@ def chain_exposure(
         path_rows,
         graph.row_has_upstream,
     )
+    if unexposed.any():
+        sentence = pc.if_else(pa.array(unexposed[rows]), NO_CHAIN, sentence)
     frame = pd.DataFrame(
         {
             "tier": tiers.tier,
