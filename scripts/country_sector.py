@@ -237,30 +237,22 @@ def informality(
             note="",
         )
     )
-    grid = pd.MultiIndex.from_product([countries, SECTIONS], names=["iso3", "code"])
-    have = pd.MultiIndex.from_arrays([measured["iso3"], measured["code"]])
-    gaps = grid.difference(have).to_frame(index=False)
-    base = all_sector["informality_all"].reindex(gaps["iso3"]).to_numpy()
-    shift = shifts.reindex(gaps["code"]).to_numpy()
-    gaps = gaps.assign(value=100 * expit(logit(base / 100) + shift))
-    gaps = gaps.loc[~np.isnan(base) & ~np.isnan(shift)]
-    start = all_sector["informality_all_quality"].reindex(gaps["iso3"]).to_numpy()
-    estimate_rows = _rows(
-        gaps.assign(
-            isic_code=gaps["code"],
-            indicator="informality",
-            value=gaps["value"].round(3),
-            year=all_sector["informality_all_year"].reindex(gaps["iso3"]).to_numpy(),
-            source=S_EST_INFORMALITY,
-            quality="estimate",
-            note=np.where(
-                start == "observed",
-                "estimate: the country's observed all-sector rate shifted by the "
-                "section's median log-odds difference",
-                "estimate: the rule-of-law prediction shifted by the section's "
-                "median log-odds difference",
-            ),
-        )
+    estimate_rows = _shifted_estimates(
+        countries,
+        measured,
+        all_sector,
+        shifts,
+        indicator="informality",
+        column="informality_all",
+        scale=100.0,
+        digits=3,
+        source=S_EST_INFORMALITY,
+        notes=(
+            "estimate: the country's observed all-sector rate shifted by the "
+            "section's median log-odds difference",
+            "estimate: the rule-of-law prediction shifted by the section's "
+            "median log-odds difference",
+        ),
     )
     rows = pd.concat([observed_rows, estimate_rows, _division_rows(raw)])
     notes = {
@@ -269,6 +261,47 @@ def informality(
         "informality_shifts": ", ".join(f"{k} {v:+.2f}" for k, v in shifts.items()),
     }
     return rows, all_sector, notes
+
+
+def _shifted_estimates(
+    countries: list[str],
+    measured: pd.DataFrame,
+    all_sector: pd.DataFrame,
+    shifts: pd.Series,
+    *,
+    indicator: str,
+    column: str,
+    scale: float,
+    digits: int,
+    source: str,
+    notes: tuple[str, str],
+) -> pd.DataFrame:
+    """Estimate every country x section cell that was not measured.
+
+    The country's all-sector value (``column`` of ``all_sector``, on a 0-``scale``
+    scale) shifted by the section's median log-odds difference; ``notes`` say
+    so, the first where the all-sector value is observed, the second where it
+    is itself predicted.
+    """
+    grid = pd.MultiIndex.from_product([countries, SECTIONS], names=["iso3", "code"])
+    have = pd.MultiIndex.from_arrays([measured["iso3"], measured["code"]])
+    gaps = grid.difference(have).to_frame(index=False)
+    base = all_sector[column].reindex(gaps["iso3"]).to_numpy()
+    shift = shifts.reindex(gaps["code"]).to_numpy()
+    gaps = gaps.assign(value=scale * expit(logit(base / scale) + shift))
+    gaps = gaps.loc[~np.isnan(base) & ~np.isnan(shift)]
+    start = all_sector[f"{column}_quality"].reindex(gaps["iso3"]).to_numpy()
+    return _rows(
+        gaps.assign(
+            isic_code=gaps["code"],
+            indicator=indicator,
+            value=gaps["value"].round(digits),
+            year=all_sector[f"{column}_year"].reindex(gaps["iso3"]).to_numpy(),
+            source=source,
+            quality="estimate",
+            note=np.where(start == "observed", *notes),
+        )
+    )
 
 
 def _division_rows(raw: Path) -> pd.DataFrame:
@@ -408,30 +441,22 @@ def migrant_share(
             note=np.where(observed["basis"] == "cct", "non-citizens", "foreign-born"),
         )
     )
-    grid = pd.MultiIndex.from_product([countries, SECTIONS], names=["iso3", "code"])
-    have = pd.MultiIndex.from_arrays([observed["iso3"], observed["code"]])
-    gaps = grid.difference(have).to_frame(index=False)
-    base = all_sector["migrant_share_all"].reindex(gaps["iso3"]).to_numpy()
-    shift = shifts.reindex(gaps["code"]).to_numpy()
-    gaps = gaps.assign(value=expit(logit(base) + shift))
-    gaps = gaps.loc[~np.isnan(base) & ~np.isnan(shift)]
-    start = all_sector["migrant_share_all_quality"].reindex(gaps["iso3"]).to_numpy()
-    estimate_rows = _rows(
-        gaps.assign(
-            isic_code=gaps["code"],
-            indicator="migrant_share",
-            value=gaps["value"].round(4),
-            year=all_sector["migrant_share_all_year"].reindex(gaps["iso3"]).to_numpy(),
-            source=S_EST_MIGRANT,
-            quality="estimate",
-            note=np.where(
-                start == "observed",
-                "estimate: the country's observed all-sector share shifted by the "
-                "section's median log-odds difference",
-                "estimate: the share predicted from UN DESA's migrant stock, "
-                "shifted by the section's median log-odds difference",
-            ),
-        )
+    estimate_rows = _shifted_estimates(
+        countries,
+        observed,
+        all_sector,
+        shifts,
+        indicator="migrant_share",
+        column="migrant_share_all",
+        scale=1.0,
+        digits=4,
+        source=S_EST_MIGRANT,
+        notes=(
+            "estimate: the country's observed all-sector share shifted by the "
+            "section's median log-odds difference",
+            "estimate: the share predicted from UN DESA's migrant stock, "
+            "shifted by the section's median log-odds difference",
+        ),
     )
     world_all = float(expit(fit(logit(world_stock / 100))))
     world_sections = pd.Series(expit(logit(world_all) + shifts), index=shifts.index)
